@@ -1,0 +1,1 @@
+"""Benchmarks: each compares JobBridge with its baselines in the same run."""

@@ -1,0 +1,11 @@
+"""`python -m bench`: run every benchmark in turn, printing their tables."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+for name in ("bench.bench_demo", "bench.bench_import"):
+    sys.argv = [name]
+    runpy.run_module(name, run_name="__main__")
+    print()

@@ -1,0 +1,290 @@
+"""The ``jobbridge`` command line.
+
+Every command reads DATABASE_URL (and the other settings of ``matcher.config``), prints a
+clear message and exits non-zero on failure, and has ``--help``. Commands use services
+only; ``serve`` starts a WSGI server on the web app by name, as gunicorn would.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from matcher import schema
+from matcher.config import ConfigError, Settings, load_settings
+from matcher.db import make_engine, read_session, write_session
+from matcher.identifiers import Vault
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("jobbridge")
+
+
+class Runtime:
+    """Settings and the engine, created on first use so that ``--help`` needs neither."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @property
+    def vault(self) -> Vault:
+        return Vault(self.settings.data_key)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def ready_engine(self) -> Engine:
+        """The engine, after checking that the schema is at the current migration."""
+        current = schema.current_revision(self.engine)
+        if current != schema.head_revision():
+            state = "has no JobBridge schema" if current is None else f"is at {current}"
+            raise click.ClickException(f"the database {state}; run 'jobbridge init-db' first")
+        return self.engine
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def handles_errors(command: F) -> F:
+    """Turn expected failures into one clear line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        runtime: Runtime = click.get_current_context().ensure_object(Runtime)
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from exc
+        except (OperationalError, ProgrammingError) as exc:
+            url = _safe_url(runtime.settings.database_url)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise click.ClickException(f"database {url}: {reason}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to standard error.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """JobBridge (就业桥): job matching for disabled jobseekers.
+
+    Configuration comes from the environment: DATABASE_URL (default: a SQLite file under
+    instance/), JOBBRIDGE_ENV (embedded or production), SECRET_KEY, JOBBRIDGE_DATA_KEY.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.call_on_close(ctx.ensure_object(Runtime).close)
+
+
+@main.command("init-db")
+@handles_errors
+def init_db() -> None:
+    """Create the database schema, or upgrade it to the current version. Safe to repeat."""
+    runtime = click.get_current_context().ensure_object(Runtime)
+    before, after = schema.upgrade(runtime.engine)
+    where = _safe_url(runtime.settings.database_url)
+    if before == after:
+        click.echo(f"database {where} is up to date (revision {after})")
+    else:
+        click.echo(f"database {where} upgraded from {before or 'empty'} to revision {after}")
+
+
+@main.command("demo")
+@click.option("--seekers", default=5000, show_default=True, type=click.IntRange(0))
+@click.option("--postings", default=3000, show_default=True, type=click.IntRange(0))
+@click.option("--employers", type=click.IntRange(1), help="Default: one per five postings.")
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write each seeker's target occupation (for benchmarks) to this CSV file.",
+)
+@handles_errors
+def demo(
+    seekers: int,
+    postings: int,
+    employers: int | None,
+    seed: int,
+    if_empty: bool,
+    truth: Path | None,
+) -> None:
+    """Load deterministic synthetic demo data and the demo sign-ins into an empty database."""
+    from matcher import demo as demo_data
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    engine = runtime.ready_engine()
+    with read_session(engine) as session:
+        existing = demo_data.existing_rows(session)
+    if existing:
+        if if_empty:
+            click.echo(f"the database already has data ({existing}); demo data not loaded")
+            return
+        raise click.ClickException(
+            f"the database already has data ({existing}); demo data goes into an empty "
+            "database (point DATABASE_URL at a new one)"
+        )
+    progress = _progress if sys.stderr.isatty() else None
+    result = demo_data.load(
+        engine,
+        runtime.vault,
+        seekers=seekers,
+        postings=postings,
+        employers=employers,
+        seed=seed,
+        progress=progress,
+    )
+    if truth:
+        demo_data.write_truth(result.truth, truth)
+    click.echo(result.summary())
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r{stage:<12} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["seekers", "employers", "postings"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and preview only; write nothing.")
+@click.option("--campaign", metavar="NAME", help="Put the postings in this campaign.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@handles_errors
+def import_command(
+    kind: str, file: Path, dry_run: bool, campaign: str | None, as_json: bool
+) -> None:
+    """Import seekers, employers or postings from a .csv or .xlsx FILE.
+
+    Nothing is written unless every row is valid: the report names the row, column, value
+    and reason of every problem, and the exit status is 1.
+    """
+    from matcher.imports import import_file
+
+    if campaign and kind != "postings":
+        raise click.UsageError("--campaign applies to postings only")
+    runtime = click.get_current_context().ensure_object(Runtime)
+    report = import_file(
+        runtime.ready_engine(),
+        runtime.vault,
+        kind=kind,
+        path=file,
+        campaign=campaign,
+        dry_run=dry_run,
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        for problem in report.problems:
+            click.echo(f"{problem.severity}: {problem.describe()}", err=True)
+        for duplicate in report.duplicates:
+            click.echo(
+                f"duplicate: row {duplicate.row} ({duplicate.external_id}) is the same as "
+                f"{duplicate.same_as}: {duplicate.reason}; not inserted",
+                err=True,
+            )
+        click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["recommendations", "postings", "seekers"]))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@handles_errors
+def export_command(kind: str, fmt: str, output: Path | None) -> None:
+    """Export recommendations, postings or seekers (identifiers masked)."""
+    from matcher.exports import export
+    from matcher.models import AuditLog
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    engine = runtime.ready_engine()
+    if output is None and fmt == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("an .xlsx export needs --output FILE")
+    with read_session(engine) as session:
+        if output is None:
+            count = export(session, kind=kind, fmt=fmt, out=sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            partial = output.with_name(output.name + ".partial")
+            with partial.open("wb") as handle:
+                count = export(session, kind=kind, fmt=fmt, out=handle)
+            partial.replace(output)  # a reader never sees half a file
+    with write_session(engine) as session:
+        session.add(
+            AuditLog(
+                actor="cli",
+                action="export",
+                object_type=kind,
+                detail={"format": fmt, "rows": count},
+            )
+        )
+    if output is not None:
+        click.echo(f"exported {count} {kind} to {output}", err=True)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@handles_errors
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app with waitress (the embedded default; use gunicorn in production)."""
+    from waitress.runner import run
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    runtime.ready_engine()
+    click.echo(f"JobBridge is serving on http://{host}:{port}/ (Ctrl+C stops it)")
+    run(
+        argv=[
+            "waitress-serve",
+            f"--listen={host}:{port}",
+            f"--threads={threads}",
+            "--call",
+            "web:create_app",
+        ]
+    )

@@ -1,0 +1,276 @@
+"""All database tables, in one module (DESIGN.md "The data").
+
+Keys stored in code columns (disability types, education, kinds, statuses, dimensions,
+accommodations) are the keys of ``data/codes.yaml``. Lists and level profiles are JSON.
+Identifiers (national ID, disability certificate, phone) are never stored in clear: each has
+an encrypted value, a keyed digest for look-ups and a masked form for display
+(``matcher.identifiers``).
+
+The schema is created and upgraded by the Alembic migrations in ``matcher/migrations``;
+a test checks that the migrations and these classes agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "AuditLog",
+    "Campaign",
+    "CapabilityProfile",
+    "Employer",
+    "Jobseeker",
+    "Posting",
+    "PostingCampaign",
+    "Recommendation",
+    "RefreshRun",
+    "ServiceRecord",
+    "User",
+    "table_of",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for bulk statements."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _json(default_factory: Any = None) -> Any:
+    """A JSON column; with a default factory it is NOT NULL, without one it is nullable."""
+    if default_factory is None:
+        return Field(default=None, sa_column=Column(JSON, nullable=True))
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    display_name: str = Field(default="", max_length=100)
+    # Administrative-division codes this user works in (case workers, supervisors).
+    area_codes: list[str] = _json(list)
+    active: bool = Field(default=True)
+    # Bumped on logout, password or role change and disable; sessions carry the value.
+    session_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class Jobseeker(SQLModel, table=True):
+    __tablename__ = "jobseeker"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=100)
+    gender: str | None = Field(default=None, max_length=10)
+    birth_year: int | None = None
+
+    id_number_cipher: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    id_number_digest: str | None = Field(default=None, max_length=64, unique=True)
+    id_number_masked: str | None = Field(default=None, max_length=24)
+    cert_no_cipher: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    cert_no_digest: str | None = Field(default=None, max_length=64, unique=True)
+    cert_no_masked: str | None = Field(default=None, max_length=24)
+    phone_cipher: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    phone_masked: str | None = Field(default=None, max_length=24)
+
+    disability_types: list[str] = _json(list)
+    disability_grade: int
+    education: str | None = Field(default=None, max_length=20)
+    major: str = Field(default="", max_length=100)
+    school: str = Field(default="", max_length=100)
+    graduation_year: int | None = None
+    is_graduate: bool = Field(default=False, index=True)
+    skills: list[str] = _json(list)  # skill-vocabulary ids
+    skills_text: str = Field(default="")  # as written, for terms outside the vocabulary
+    certificates: list[str] = _json(list)
+    certificates_text: str = Field(default="")
+    experience: str = Field(default="")
+    area_code: str = Field(max_length=12, index=True)
+    household_area_code: str | None = Field(default=None, max_length=12)
+    willing_areas: list[str] = _json(list)  # ["*"] = anywhere
+    desired_jobs: str = Field(default="")
+    min_salary: int | None = None
+    work_modes: list[str] = _json(list)
+    accommodations_needed: list[str] = _json(list)
+    rural: bool = Field(default=False)
+    low_income: bool = Field(default=False)
+    employment_status: str = Field(default="unemployed", max_length=20)
+    # PIPL Arts. 28-30: separate consent to process disability data; without it, no matching.
+    consent: bool = Field(default=False)
+    consent_at: datetime | None = None
+    consent_notice: str | None = Field(default=None, max_length=40)
+    case_worker_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    # The seeker's own sign-in (graduate portal), if they have one.
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    # Optimistic locking: a save must name the version it read (SECURITY.md item 24).
+    version: int = Field(default=1)
+
+
+class CapabilityProfile(SQLModel, table=True):
+    """A seeker's assessed capability profile; without one, the disability defaults apply."""
+
+    __tablename__ = "capability_profile"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="jobseeker.id", unique=True, ondelete="CASCADE")
+    levels: dict[str, int] = _json(dict)  # dimension -> 0..2
+    source: str = Field(max_length=20)  # "import" or "assessment"
+    assessed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    assessed_at: datetime = Field(default_factory=utcnow)
+    notes: str = Field(default="")
+
+
+class Employer(SQLModel, table=True):
+    __tablename__ = "employer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    credit_code: str | None = Field(default=None, max_length=18, unique=True)
+    kind: str = Field(max_length=20, index=True)
+    area_code: str | None = Field(default=None, max_length=12, index=True)
+    staff_count: int | None = None
+    disabled_staff_count: int | None = None
+    facilities: list[str] = _json(list)  # accommodation keys
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(default="other", max_length=20)
+    organizer: str = Field(default="", max_length=200)
+    starts_on: date | None = None
+    venue: str = Field(default="", max_length=200)
+    venue_accessibility: str = Field(default="")
+    area_code: str | None = Field(default=None, max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Posting(SQLModel, table=True):
+    __tablename__ = "posting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True, index=True)
+    employer_id: int = Field(foreign_key="employer.id", index=True)
+    title: str = Field(max_length=200)
+    category: str = Field(max_length=40, index=True)
+    description: str = Field(default="")
+    requirements: str = Field(default="")
+    skills: list[str] = _json(list)
+    skills_text: str = Field(default="")
+    education_min: str = Field(default="any", max_length=20)
+    majors: list[str] = _json(list)
+    area_code: str = Field(max_length=12, index=True)
+    work_modes: list[str] = _json(list)
+    salary_min: int | None = None
+    salary_max: int | None = None
+    openings: int = Field(default=1)
+    deadline: date | None = None
+    graduate_only: bool = Field(default=False)
+    suitable_types: list[str] | None = _json()  # None = any type
+    accommodations: list[str] = _json(list)
+    demands: dict[str, int] | None = _json()  # explicit, from the employer
+    # The effective requirement profile: explicit demands, else the category's profile
+    # adjusted by the text (matcher.requirements); what matching and the UI use.
+    requirement_profile: dict[str, int] = _json(dict)
+    status: str = Field(default="open", max_length=20, index=True)  # open / closed
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class PostingCampaign(SQLModel, table=True):
+    __tablename__ = "posting_campaign"
+
+    posting_id: int = Field(foreign_key="posting.id", primary_key=True, ondelete="CASCADE")
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+
+
+class RefreshRun(SQLModel, table=True):
+    __tablename__ = "refresh_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # full / incremental / single
+    status: str = Field(default="running", max_length=20)  # running / succeeded / failed
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    seekers: int = Field(default=0)
+    postings: int = Field(default=0)
+    feasible_pairs: int = Field(default=0)
+    recommendations: int = Field(default=0)
+    duration_s: float | None = None
+    error: str | None = None
+
+
+class Recommendation(SQLModel, table=True):
+    __tablename__ = "recommendation"
+    __table_args__ = (
+        UniqueConstraint("run_id", "seeker_id", "posting_id"),
+        Index("ix_recommendation_seeker_active", "seeker_id", "active"),
+        Index("ix_recommendation_posting_active", "posting_id", "active"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="refresh_run.id", index=True)
+    seeker_id: int = Field(foreign_key="jobseeker.id", ondelete="CASCADE")
+    posting_id: int = Field(foreign_key="posting.id", ondelete="CASCADE")
+    rank: int
+    score: float
+    parts: dict[str, float] = _json(dict)
+    reasons: list[dict[str, str]] = _json(list)  # {"zh":…, "en":…}
+    needs_accommodation: list[str] = _json(list)
+    # Readers see the active set only; a refresh switches sets in one transaction.
+    active: bool = Field(default=False)
+    status: str = Field(default="new", max_length=20)
+    status_reason: str = Field(default="")
+    status_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ServiceRecord(SQLModel, table=True):
+    __tablename__ = "service_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="jobseeker.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=30)
+    served_on: date
+    worker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    notes: str = Field(default="")
+    next_follow_up: date | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: who viewed, changed, exported or revealed whose file, and refusals."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor: str = Field(default="", max_length=64)  # username, or "cli" / "scheduler"
+    action: str = Field(max_length=20)  # view / change / export / reveal / refuse / import
+    object_type: str = Field(default="", max_length=30)
+    object_id: str = Field(default="", max_length=64)
+    detail: dict[str, Any] = _json(dict)
