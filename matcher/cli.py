@@ -207,6 +207,7 @@ def import_command(
         path=file,
         campaign=campaign,
         dry_run=dry_run,
+        progress=_progress if sys.stderr.isatty() else None,
     )
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))

@@ -136,8 +136,12 @@ def import_file(
     actor: str = "cli",
     actor_id: int | None = None,
     limits: Limits | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
-    """Preview and, when the file is clean and this is not a dry run, write it."""
+    """Preview and, when the file is clean and this is not a dry run, write it.
+
+    ``progress(stage, done, total)`` is called as rows are validated, if given.
+    """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     report = ImportReport(kind=kind, file_name=path.name, campaign=campaign, dry_run=dry_run)
@@ -148,7 +152,7 @@ def import_file(
         return report
     with write_session(engine) as session:
         plan = _Plan(report=report, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
-        records = _read_rows(kind, table.headers, table.rows, report)
+        records = _read_rows(kind, table.headers, table.rows, report, progress)
         if report.ok:
             _COMPARE[kind](session, vault, plan, records)
         if report.ok and not dry_run:
@@ -158,7 +162,11 @@ def import_file(
 
 
 def _read_rows(
-    kind: str, headers: list[str], rows: list[tuple[int, list[str]]], report: ImportReport
+    kind: str,
+    headers: list[str],
+    rows: list[tuple[int, list[str]]],
+    report: ImportReport,
+    progress: Callable[[str, int, int], None] | None,
 ) -> list[tuple[int, Any]]:
     header = match_header(kind, headers)
     for spec in header.missing:
@@ -175,7 +183,9 @@ def _read_rows(
     if header.missing or header.repeated:
         return []
     records = []
-    for number, cells in rows:
+    for done, (number, cells) in enumerate(rows, start=1):
+        if progress and (done % 1000 == 0 or done == len(rows)):
+            progress("validating", done, len(rows))
         reader = RowReader(
             number,
             {
