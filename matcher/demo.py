@@ -47,7 +47,6 @@ from matcher.passwords import hash_password
 from matcher.paths import data_dir
 from matcher.profiles import bridged_levels, default_capacity, dimension_keys
 from matcher.records import EmployerRecord, PostingRecord, SeekerRecord
-from matcher.requirements import requirement_profile
 from matcher.skills import skills
 from matcher.store import employer_key, insert_employers, insert_postings, insert_seekers
 
@@ -345,11 +344,6 @@ class _Generator:
             suitable_types=suitable,
             accommodations=offered,
             demands=explicit,
-            requirement_profile=requirement_profile(
-                category=category,
-                text=f"{title}\n{description}\n{requirement_text}",
-                explicit=explicit,
-            ),
         )
 
     def _suitable_types(self, category: str, offered: list[str]) -> list[str]:

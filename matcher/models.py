@@ -108,6 +108,11 @@ class Jobseeker(SQLModel, table=True):
     accommodations_needed: list[str] = _json(list)
     rural: bool = Field(default=False)
     low_income: bool = Field(default=False)
+    # Read from the text by matcher.requirements, with the version of the data used.
+    desired_categories: list[str] = _json(list)
+    major_categories: list[str] = _json(list)
+    text_skills: list[str] = _json(list)
+    profile_version: str | None = Field(default=None, max_length=16)
     employment_status: str = Field(default="unemployed", max_length=20)
     # PIPL Arts. 28-30: separate consent to process disability data; without it, no matching.
     consent: bool = Field(default=False)
@@ -191,9 +196,14 @@ class Posting(SQLModel, table=True):
     suitable_types: list[str] | None = _json()  # None = any type
     accommodations: list[str] = _json(list)
     demands: dict[str, int] | None = _json()  # explicit, from the employer
-    # The effective requirement profile: explicit demands, else the category's profile
-    # adjusted by the text (matcher.requirements); what matching and the UI use.
+    # The effective requirement profile: the category's profile adjusted by the text, then
+    # the explicit demands (matcher.requirements); what matching and the UI use. With it,
+    # the dimensions no accommodation bridges, and what the text offers and asks for.
     requirement_profile: dict[str, int] = _json(dict)
+    intrinsic: list[str] = _json(list)
+    text_accommodations: list[str] = _json(list)
+    text_skills: list[str] = _json(list)
+    profile_version: str | None = Field(default=None, max_length=16)
     status: str = Field(default="open", max_length=20, index=True)  # open / closed
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

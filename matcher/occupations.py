@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -44,7 +45,7 @@ class OccupationIndex:
             (spelling, row.key) for row in rows for spelling in (row.name_zh, *row.keywords)
         )
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Occupation]:
         return iter(self.by_key.values())
 
     def find(self, text: str) -> str | None:
@@ -61,6 +62,10 @@ class OccupationIndex:
         if not scores:
             return None
         return max(scores, key=lambda key: scores[key])
+
+    def keywords_in(self, text: str) -> list[str]:
+        """Categories whose names or keywords ``text`` mentions, in order of mention."""
+        return self._keywords.find_all(text)
 
     def profile(self, key: str) -> dict[str, int]:
         return dict(self.by_key[key].profile)

@@ -68,7 +68,6 @@ class PostingRecord:
     title: str
     category: str
     area_code: str
-    requirement_profile: dict[str, int]
     employer_kind: str | None = None
     description: str = ""
     requirements: str = ""

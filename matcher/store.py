@@ -25,6 +25,7 @@ from matcher.models import (
     utcnow,
 )
 from matcher.records import EmployerRecord, PostingRecord, SeekerRecord
+from matcher.requirements import posting_profile, profile_version, seeker_profile
 from matcher.text import norm_key
 
 __all__ = [
@@ -85,6 +86,19 @@ def seeker_values(record: SeekerRecord, vault: Vault) -> dict[str, Any]:
         "low_income": record.low_income,
         "employment_status": record.employment_status,
         "consent": record.consent,
+        **_seeker_derived(record),
+    }
+
+
+def _seeker_derived(record: SeekerRecord) -> dict[str, Any]:
+    profile = seeker_profile(
+        desired_jobs=record.desired_jobs, major=record.major, experience=record.experience
+    )
+    return {
+        "desired_categories": profile.desired_categories,
+        "major_categories": profile.major_categories,
+        "text_skills": profile.text_skills,
+        "profile_version": profile_version(),
     }
 
 
@@ -228,8 +242,23 @@ def posting_values(record: PostingRecord, employer_id: int) -> dict[str, Any]:
         "suitable_types": record.suitable_types,
         "accommodations": record.accommodations,
         "demands": record.demands,
-        "requirement_profile": record.requirement_profile,
         "status": posting_status(record),
+        **_posting_derived(record),
+    }
+
+
+def _posting_derived(record: PostingRecord) -> dict[str, Any]:
+    profile = posting_profile(
+        category=record.category,
+        text=f"{record.title}\n{record.description}\n{record.requirements}",
+        explicit=record.demands,
+    )
+    return {
+        "requirement_profile": profile.demands,
+        "intrinsic": profile.intrinsic,
+        "text_accommodations": profile.text_accommodations,
+        "text_skills": profile.text_skills,
+        "profile_version": profile_version(),
     }
 
 

@@ -12,7 +12,6 @@ from matcher.imports.cells import CellError, read_cell
 from matcher.imports.columns import ColumnSpec
 from matcher.occupations import occupations
 from matcher.records import EmployerRecord, PostingRecord, SeekerRecord
-from matcher.requirements import requirement_profile
 from matcher.skills import skills
 
 __all__ = ["Problem", "RowReader", "build_record"]
@@ -232,9 +231,6 @@ def build_posting(row: RowReader) -> PostingRecord | None:
         suitable_types=row.get("suitable_types"),
         accommodations=row.get("accommodations", []),
         demands=demands,
-        requirement_profile=requirement_profile(
-            category=category, text=f"{title}\n{description}\n{requirements}", explicit=demands
-        ),
     )
 
 
