@@ -110,6 +110,14 @@ class AreaIndex:
         chain = self.ancestors(code)
         return chain[-2] if len(chain) >= 2 else chain[-1]
 
+    def city(self, code: str) -> str:
+        """The city a division belongs to: its prefecture, or for the districts and counties
+        of a municipality (重庆市), the municipality."""
+        chain = self.ancestors(code)
+        if len(chain) == 2 and self.by_code[chain[0]].level == 3:
+            return chain[1]
+        return chain[-2] if len(chain) >= 2 else chain[-1]
+
 
 def _spellings(area: Area) -> set[str]:
     """The name, the short name, and the everyday short forms of autonomous divisions

@@ -12,6 +12,9 @@ that matter are handled here and nowhere else:
   committed in between, and SQLite answers that with "database is locked" at once,
   whatever the busy timeout. Taking the write lock up front makes writers queue instead.
 * PostgreSQL is reached through psycopg 3, whatever spelling of the URL is given.
+* JSON columns are written and read with orjson: a refresh stores half a million rows with
+  three JSON columns each, and the standard library's encoder took a third of its time.
+  Chinese text is stored as UTF-8, not as escapes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -39,9 +43,15 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode("utf-8")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for ``url`` with the per-dialect settings described above."""
     url = normalize_url(url)
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -65,6 +75,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # 64 MiB of page cache (the default is 2 MiB): a refresh writes hundreds of thousands
+        # of rows into several indexes, and a small cache turns that into disk reads.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")

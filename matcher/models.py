@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -239,10 +239,17 @@ class Recommendation(SQLModel, table=True):
         UniqueConstraint("run_id", "seeker_id", "posting_id"),
         Index("ix_recommendation_seeker_active", "seeker_id", "active"),
         Index("ix_recommendation_posting_active", "posting_id", "active"),
+        # Only the active rows: what a refresh switches off, and what readers want.
+        Index(
+            "ix_recommendation_active",
+            "seeker_id",
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="refresh_run.id", index=True)
+    run_id: int = Field(foreign_key="refresh_run.id")  # indexed by the unique constraint
     seeker_id: int = Field(foreign_key="jobseeker.id", ondelete="CASCADE")
     posting_id: int = Field(foreign_key="posting.id", ondelete="CASCADE")
     rank: int

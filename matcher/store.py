@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
+from matcher.bulk import bulk_insert
 from matcher.identifiers import Vault, mask_cert_no, mask_id_number, mask_phone
 from matcher.models import (
     CapabilityProfile,
@@ -319,8 +320,7 @@ def update_rows(
 
 
 def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(model.__table__), rows[start : start + BATCH])
+    bulk_insert(session, model.__table__, rows)
 
 
 def _ids_by_external(session: Session, model: Any, external_ids: list[str]) -> dict[str, int]:

@@ -88,10 +88,14 @@ class BigramTfidf:
         keep = (df >= self.min_df) & (df <= max(self.min_df, self.max_df * len(texts)))
         self.vocabulary_ = vocabulary[keep]
         counts = self._counts(documents, codes, len(texts))
-        self.weighting_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.weighting_ = (
+            TfidfTransformer(sublinear_tf=True).fit(counts) if len(self.vocabulary_) else None
+        )
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        if self.weighting_ is None:  # nothing to compare texts by
+            return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
         documents, codes = bigram_codes(texts)
         weighted = self.weighting_.transform(self._counts(documents, codes, len(texts)))
         return sparse.csr_matrix(weighted, dtype=np.float32)

@@ -1,0 +1,703 @@
+"""The fast ranker: feasibility and scores of every feasible pair, as array operations.
+
+``Ranker`` is fitted on the postings (text model, skill weights, posting arrays). A
+``SeekerSet`` holds the seekers' arrays. ``candidates`` scores, for every eligible seeker,
+every posting that passes the constraints, and keeps the best few per seeker for the
+allocation across seekers (``matcher.ranker.selection``).
+
+How it stays proportional to the pairs that survive the constraints, not to seekers ×
+postings:
+
+* Area first. Seekers are grouped by the set of postings their area admits (their county,
+  their willing areas with everything below them, postings listed for a whole city or
+  province that contains them, and remote postings); each group is scored against that
+  set only.
+* The other hard constraints depend on a few discrete traits on each side (education,
+  graduate status, disability types and capacity profile; minimum education, graduate-only,
+  suitable types and the demands left unbridged by the accommodations offered). Each side
+  is reduced to a signature and the constraints are evaluated once per pair of signatures;
+  a pair of seeker and posting looks its answer up.
+* Score parts that depend on such traits (work mode, accommodations, employer kind) are
+  looked up the same way; text and skills are sparse matrix products; the rest broadcast.
+
+The slow reference (``matcher.ranker.reference``) defines the same results one pair at a
+time; the tests check that the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+from matcher.areas import ANYWHERE, areas
+from matcher.codes import code_list
+from matcher.occupations import occupations
+from matcher.profiles import bridged_levels, dimension_keys
+from matcher.ranker.inputs import PostingInput, SeekerInput
+from matcher.ranker.reference import ReferenceRanker
+from matcher.ranker.text import BigramTfidf
+from matcher.ranker.weights import PARTS, RankerSettings
+from matcher.text import norm_key
+
+__all__ = ["Candidates", "Ranker", "SeekerSet", "accommodation_names"]
+
+_BLOCK_CELLS = 2_000_000  # seekers × postings scored at once; bounds the block's memory
+_TASK_CELLS = 20_000_000  # work handed to one thread at a time
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+_TYPES = {kind: 1 << bit for bit, kind in enumerate(code_list("disability_types").keys())}
+_ANY_TYPE = sum(_TYPES.values())
+_MODES = {mode: 1 << bit for bit, mode in enumerate(code_list("work_modes").keys())}
+_ACCOMMODATIONS = {a: 1 << bit for bit, a in enumerate(code_list("accommodations").keys())}
+
+
+_BITS_SEEN: dict[tuple[int, tuple[str, ...]], int] = {}
+
+
+def _bits(values: Sequence[str], table: dict[str, int]) -> int:
+    """The values as a bit set; cached, since the same few combinations recur."""
+    key = (id(table), tuple(values))
+    found = _BITS_SEEN.get(key)
+    if found is None:
+        found = _BITS_SEEN[key] = sum(table[v] for v in set(values) if v in table)
+    return found
+
+
+_POPCOUNT = np.array([bin(value).count("1") for value in range(1 << 12)], dtype=np.float32)
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """Set bits of each value (values below 4096: the accommodation bits)."""
+    counts: np.ndarray = _POPCOUNT[values]
+    return counts
+
+
+def _pay(wanted: np.ndarray, offered: np.ndarray) -> np.ndarray:
+    """1 if the pay offered reaches the pay wanted, falling to 0 at half of it; 0.5 when
+    either is unknown. Broadcasts."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shortfall = np.clip(1.0 - 2.0 * (wanted - offered) / wanted, 0.0, 1.0)
+        value = np.where(offered >= wanted, np.float32(1.0), shortfall)
+    return np.where(np.isnan(wanted) | np.isnan(offered), np.float32(0.5), value).astype(np.float32)
+
+
+def _proximity(
+    seeker_area: np.ndarray,
+    seeker_city: np.ndarray,
+    posting_area: np.ndarray,
+    posting_city: np.ndarray,
+    remote: np.ndarray,
+) -> np.ndarray:
+    """1 in the same county, 0.7 in the same city, 0.5 remote, 0.3 elsewhere. Broadcasts."""
+    return np.where(
+        seeker_area == posting_area,
+        np.float32(1.0),
+        np.where(
+            seeker_city == posting_city,
+            np.float32(0.7),
+            np.where(remote, np.float32(0.5), np.float32(0.3)),
+        ),
+    ).astype(np.float32)
+
+
+@lru_cache(maxsize=65536)
+def _unbridged(
+    demands: tuple[int, ...], accommodations: tuple[str, ...], intrinsic: tuple[str, ...]
+) -> tuple[int, ...]:
+    """Each demand that the accommodations offered do not bridge (0 where they do)."""
+    left = []
+    for dim, demand in zip(dimension_keys(), demands, strict=True):
+        bridged = max((bridged_levels(a).get(dim, 0) for a in accommodations), default=0)
+        left.append(demand if (dim in intrinsic or bridged < demand) else 0)
+    return tuple(left)
+
+
+@lru_cache(maxsize=65536)
+def _bridging_bits(demands: tuple[int, ...], accommodations: tuple[str, ...]) -> tuple[int, ...]:
+    """Per dimension, the accommodations offered (as bits) that bridge its demand."""
+    return tuple(
+        sum(
+            _ACCOMMODATIONS[a]
+            for a in set(accommodations)
+            if a in _ACCOMMODATIONS and demand and bridged_levels(a).get(dim, 0) >= demand
+        )
+        for dim, demand in zip(dimension_keys(), demands, strict=True)
+    )
+
+
+def accommodation_names(bits: int) -> tuple[str, ...]:
+    """The accommodation keys of a bit set, in the order of the code list."""
+    return tuple(a for a, bit in _ACCOMMODATIONS.items() if bits & bit)
+
+
+def _first_index(inverse: np.ndarray, count: int) -> np.ndarray:
+    """For each group id 0..count-1 in ``inverse``, the position of its first member."""
+    first = np.full(count, len(inverse), dtype=np.int64)
+    np.minimum.at(first, inverse.ravel(), np.arange(len(inverse)))
+    return first
+
+
+def _signatures(rows: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of distinct rows, and the distinct rows as an array (one row per id)."""
+    ids: dict[tuple[int, ...], int] = {}
+    index = np.fromiter(
+        (ids.setdefault(row, len(ids)) for row in rows), dtype=np.int32, count=len(rows)
+    )
+    return index, np.array(list(ids), dtype=np.int32).reshape(len(ids), -1)
+
+
+@dataclass
+class Candidates:
+    """The best feasible postings per seeker, flattened (seeker-major order)."""
+
+    seeker: np.ndarray  # index into the SeekerSet
+    posting: np.ndarray  # index into the Ranker's postings
+    score: np.ndarray
+    feasible_per_seeker: np.ndarray  # how many postings each seeker could be offered
+
+    @property
+    def feasible_pairs(self) -> int:
+        return int(self.feasible_per_seeker.sum())
+
+
+class Ranker:
+    def __init__(
+        self,
+        postings: Sequence[PostingInput],
+        settings: RankerSettings,
+        *,
+        today: date,
+        min_df: int = 2,
+        max_df: float = 0.1,
+    ) -> None:
+        self.postings = list(postings)
+        self.settings = settings
+        self.today = today
+        self.weights = np.array(settings.weight_vector(), dtype=np.float32)
+        self.w = dict(zip(PARTS, settings.weight_vector(), strict=True))
+        self.text_model = BigramTfidf(min_df=min_df, max_df=max_df).fit(
+            [p.text for p in self.postings]
+        )
+        self._fit_vocabularies()
+        self._build_posting_arrays()
+
+    # --- fitting ------------------------------------------------------------------------
+
+    def _fit_vocabularies(self) -> None:
+        self.categories = {key: i for i, key in enumerate(occupations().by_key)}
+        self.area_nodes = {code: i for i, code in enumerate([ANYWHERE, *areas().by_code])}
+        self.skill_index: dict[str, int] = {}
+        for posting in self.postings:
+            for skill in posting.skills:
+                self.skill_index.setdefault(skill, len(self.skill_index))
+        df = np.zeros(len(self.skill_index), dtype=np.float64)
+        for posting in self.postings:
+            for skill in set(posting.skills):
+                df[self.skill_index[skill]] += 1
+        n = len(self.postings)
+        self.skill_weight = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+        self.major_index: dict[str, int] = {}
+        for posting in self.postings:
+            for major in posting.majors:
+                self.major_index.setdefault(norm_key(major), len(self.major_index))
+
+    def _build_posting_arrays(self) -> None:
+        postings, index = self.postings, areas()
+        n = len(postings)
+        self.posting_id = np.array([p.id for p in postings], dtype=np.int64)
+        self.employer = np.array([p.employer_id for p in postings], dtype=np.int64)
+        self.category = np.array([self.categories[p.category] for p in postings], dtype=np.int32)
+        self.area = np.array([self.area_nodes[p.area_code] for p in postings], dtype=np.int32)
+        self.city = np.array(
+            [self.area_nodes[index.city(p.area_code)] for p in postings], dtype=np.int32
+        )
+        self.remote = np.array(["remote" in p.work_modes for p in postings], dtype=bool)
+        self.open = np.array(
+            [
+                p.status == "open"
+                and p.openings > 0
+                and (p.deadline is None or p.deadline >= self.today)
+                for p in postings
+            ],
+            dtype=bool,
+        )
+        self.openings = np.array([p.openings for p in postings], dtype=np.int64)
+        salary = [p.salary_max if p.salary_max is not None else p.salary_min for p in postings]
+        self.salary = np.array([np.nan if s is None else s for s in salary], dtype=np.float32)
+        ages = np.array([max(p.age_days, 0.0) for p in postings], dtype=np.float64)
+        self.freshness = np.exp(-ages / self.settings.freshness_days).astype(np.float32)
+        favoured = self.settings.favoured_employer_kinds
+        self.favoured = np.array([p.employer_kind in favoured for p in postings], dtype=bool)
+
+        dims = dimension_keys()
+        self.demand = np.array(
+            [[p.demands[d] for d in dims] for p in postings], dtype=np.int8
+        ).reshape(n, len(dims))
+        self.intrinsic = np.array(
+            [[d in p.intrinsic for d in dims] for p in postings], dtype=bool
+        ).reshape(n, len(dims))
+        # Per posting and dimension: the offered accommodations (bits) that bridge its demand.
+        self.bridges = np.array(
+            [_bridging_bits(tuple(p.demands[d] for d in dims), p.accommodations) for p in postings],
+            dtype=np.int64,
+        ).reshape(n, len(dims))
+        compat_rows, extra_rows = [], []
+        for p in postings:
+            unbridged = _unbridged(
+                tuple(p.demands[d] for d in dimension_keys()), p.accommodations, p.intrinsic
+            )
+            suitable = _ANY_TYPE if p.suitable_types is None else _bits(p.suitable_types, _TYPES)
+            compat_rows.append((p.education_rank, int(p.graduate_only), suitable, *unbridged))
+            extra_rows.append(
+                (
+                    _bits(p.work_modes, _MODES),
+                    _bits(p.accommodations, _ACCOMMODATIONS),
+                    int(p.employer_kind in favoured),
+                )
+            )
+        self.compat_sig, self.compat_rows = _signatures(compat_rows)
+        self.extra_sig, self.extra_rows = _signatures(extra_rows)
+
+        self.text = self.text_model.transform([p.text for p in postings])
+        self.skills = self._skill_matrix(postings, weighted=True)
+        # Pre-weighted copies for block scoring: one product gives the weighted part.
+        w = self.w
+        self._text_scaled = (self.text * (w["text"] * self.settings.text_scale)).tocsr()
+        self._skills_weighted = (self.skills * w["skills"]).tocsr()
+        rows, cols = [], []
+        for i, p in enumerate(postings):
+            for major in p.majors:
+                rows.append(i)
+                cols.append(self.major_index[norm_key(major)])
+        self.majors = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(n, max(1, len(self.major_index))),
+        )
+
+        # Open postings under each area node (its subtree) and exactly at it.
+        self.under: dict[int, list[int]] = defaultdict(list)
+        self.at: dict[int, list[int]] = defaultdict(list)
+        self.remote_open = np.flatnonzero(self.remote & self.open)
+        for row in np.flatnonzero(self.open).tolist():
+            code = postings[row].area_code
+            self.at[self.area_nodes[code]].append(row)
+            for ancestor in (*index.ancestors(code), ANYWHERE):
+                self.under[self.area_nodes[ancestor]].append(row)
+
+    def _skill_matrix(
+        self, items: Sequence[PostingInput | SeekerInput], *, weighted: bool
+    ) -> sparse.csr_matrix:
+        index = self.skill_index
+        pairs = [
+            (i, index[skill])
+            for i, item in enumerate(items)
+            for skill in dict.fromkeys(item.skills)
+            if skill in index
+        ]
+        rows = np.fromiter((r for r, _ in pairs), dtype=np.int64, count=len(pairs))
+        cols = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
+        vals = self.skill_weight[cols] if weighted else np.ones(len(pairs), np.float32)
+        if weighted:  # a posting's skills sum to 1, so that a product gives coverage
+            totals = np.bincount(rows, weights=vals, minlength=len(items))
+            vals = (vals / totals[rows]).astype(np.float32)
+        return sparse.csr_matrix(
+            (vals, (rows, cols)), shape=(len(items), max(1, len(self.skill_index)))
+        )
+
+    # --- seekers ------------------------------------------------------------------------
+
+    def seeker_set(self, seekers: Sequence[SeekerInput]) -> SeekerSet:
+        return SeekerSet(self, seekers)
+
+    # --- scoring ------------------------------------------------------------------------
+
+    def candidates(
+        self,
+        seekers: SeekerSet,
+        *,
+        keep: int | None = None,
+        rows: np.ndarray | None = None,
+        postings: np.ndarray | None = None,
+    ) -> Candidates:
+        """The ``keep`` best feasible postings of each eligible seeker (all rows, or
+        ``rows``), among all postings or the sorted index array ``postings``."""
+        keep = keep or self.settings.candidates_per_seeker
+        rows = np.arange(len(seekers.items)) if rows is None else rows
+        compat = self._compat_table(seekers)
+        extras = self._extra_table(seekers)
+        feasible_count = np.zeros(len(seekers.items), dtype=np.int64)
+        tasks = []
+        for group_rows, columns in seekers.groups(rows):
+            if postings is not None:
+                columns = np.intersect1d(columns, postings, assume_unique=True)
+            if not len(columns):
+                continue
+            # Large groups are cut into pieces so that the threads share the work evenly.
+            piece = max(1, _TASK_CELLS // len(columns))
+            for start in range(0, len(group_rows), piece):
+                tasks.append((group_rows[start : start + piece], columns))
+
+        def score(
+            task: tuple[np.ndarray, np.ndarray],
+        ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+            group_rows, columns = task
+            return self._score_group(
+                seekers, group_rows, columns, compat, extras, keep, feasible_count
+            )
+
+        # numpy and scipy release the GIL in the array work, so threads use every core.
+        with ThreadPoolExecutor(max_workers=_threads()) as pool:
+            found = [part for result in pool.map(score, tasks) for part in result]
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return Candidates(empty, empty, np.zeros(0, np.float32), feasible_count)
+        return Candidates(
+            np.concatenate([f[0] for f in found]),
+            np.concatenate([f[1] for f in found]),
+            np.concatenate([f[2] for f in found]),
+            feasible_count,
+        )
+
+    def _score_group(
+        self,
+        seekers: SeekerSet,
+        group_rows: np.ndarray,
+        columns: np.ndarray,
+        compat: np.ndarray,
+        extras: np.ndarray,
+        keep: int,
+        feasible_count: np.ndarray,
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Score the seekers of one area group against the postings their area admits.
+
+        The posting-side text matrix is cut to the group's postings and transposed once.
+        Every part that depends on a few traits of the seeker (signatures, pay wanted,
+        place) is computed once per distinct value in the block and gathered by row, which
+        costs about a nanosecond per cell; the constraints enter the same way, as 0 or -inf.
+        """
+        text_t = self._text_scaled[columns].T.tocsr()
+        skills_t = self._skills_weighted[columns].T.tocsr()
+        majors_t = self.majors[columns].T.tocsr()
+        fixed = self._group_columns(columns)
+        group_rows = group_rows[np.argsort(seekers.compat_sig[group_rows], kind="stable")]
+        step = max(1, _BLOCK_CELLS // len(columns))
+        found = []
+        for start in range(0, len(group_rows), step):
+            block = group_rows[start : start + step]
+            score = self._block_scores(
+                seekers, block, columns, fixed, compat, extras, text_t, skills_t, majors_t
+            )
+            for row, declined in seekers.declined_in(block):
+                score[row, np.isin(columns, declined)] = -np.inf
+            feasible = np.isfinite(score)
+            feasible_count[block] = feasible.sum(axis=1)
+            found.append(self._keep_best(block, columns, score, feasible, keep))
+        return found
+
+    def _group_columns(self, columns: np.ndarray) -> dict[str, np.ndarray]:
+        """Posting-side values of the group's postings, used by every block."""
+        return {
+            "compat": self.compat_sig[columns],
+            "extra": self.extra_sig[columns],
+            "salary": self.salary[columns][None, :],
+            "area": self.area[columns][None, :],
+            "city": self.city[columns][None, :],
+            "remote": self.remote[columns][None, :],
+            "category": self.category[columns],
+            "freshness": (self.w["freshness"] * self.freshness[columns])[None, :],
+        }
+
+    def _block_scores(
+        self,
+        seekers: SeekerSet,
+        block: np.ndarray,
+        columns: np.ndarray,
+        fixed: dict[str, np.ndarray],
+        compat: np.ndarray,
+        extras: np.ndarray,
+        text_t: sparse.csr_matrix,
+        skills_t: sparse.csr_matrix,
+        majors_t: sparse.csr_matrix,
+    ) -> np.ndarray:
+        """Weighted scores of a block of seekers × the group's postings; -inf where a
+        constraint fails."""
+        w = self.w
+        signatures, which = np.unique(seekers.compat_sig[block], return_inverse=True)
+        allowed = compat[signatures][:, fixed["compat"]]
+        score = np.where(allowed, np.float32(0.0), np.float32(-np.inf))[which.ravel()]
+        extra, which = np.unique(seekers.extra_sig[block], return_inverse=True)
+        score += np.take(extras[extra], fixed["extra"], axis=1)[which.ravel()]
+        wanted, which = np.unique(seekers.min_salary[block], return_inverse=True)
+        score += (w["pay"] * _pay(wanted[:, None], fixed["salary"]))[which.ravel()]
+        places, which = np.unique(seekers.place[block], return_inverse=True)
+        first = block[_first_index(which.ravel(), len(places))]
+        score += (
+            w["proximity"]
+            * _proximity(
+                seekers.area[first][:, None],
+                seekers.city[first][:, None],
+                fixed["area"],
+                fixed["city"],
+                fixed["remote"],
+            )
+        )[which.ravel()]
+        score += fixed["freshness"]
+        score += seekers.affinity[block][:, fixed["category"]]
+        text = (seekers.text[block] @ text_t).toarray()
+        np.minimum(text, w["text"], out=text)
+        score += text
+        skills = (seekers.skills[block] @ skills_t).tocoo()
+        score[skills.row, skills.col] += skills.data
+        listed = (seekers.majors[block] @ majors_t).tocoo()
+        if listed.nnz:
+            field = seekers.major_field[block[listed.row], fixed["category"][listed.col]]
+            score[listed.row, listed.col] += w["major"] * (1.0 - 0.8 * field)
+        return score
+
+    @staticmethod
+    def _keep_best(
+        block: np.ndarray,
+        columns: np.ndarray,
+        score: np.ndarray,
+        feasible: np.ndarray,
+        keep: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if score.shape[1] > keep:
+            best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
+        else:
+            best = np.broadcast_to(np.arange(score.shape[1]), score.shape)
+        rows = np.repeat(np.arange(len(block)), best.shape[1])
+        cols = best.ravel()
+        chosen = feasible[rows, cols]
+        return block[rows[chosen]], columns[cols[chosen]], score[rows[chosen], cols[chosen]]
+
+    def _compat_table(self, seekers: SeekerSet) -> np.ndarray:
+        """Whether each seeker signature passes each posting signature's constraints."""
+        p = self.compat_rows
+        table = np.zeros((len(seekers.compat_rows), len(p)), dtype=bool)
+        for start in range(0, len(seekers.compat_rows), 256):  # bounds the 3-d temporary
+            s = seekers.compat_rows[start : start + 256]
+            ok = s[:, None, 0] >= p[None, :, 0]  # education
+            ok &= (p[None, :, 1] == 0) | (s[:, None, 1] == 1)  # graduate-only
+            ok &= (s[:, None, 2] & p[None, :, 2]) != 0  # suitable types
+            ok &= (s[:, None, 3:] >= p[None, :, 3:]).all(axis=2)  # capacity vs unbridged
+            table[start : start + len(s)] = ok
+        return table
+
+    def _extra_table(self, seekers: SeekerSet) -> np.ndarray:
+        """Work mode, accommodations and employer-kind parts, weighted, per signature pair."""
+        s, p = seekers.extra_rows, self.extra_rows
+        wanted_modes, offered_modes = s[:, None, 0], p[None, :, 0]
+        mode = np.where(
+            (wanted_modes == 0) | (offered_modes == 0),
+            0.5,
+            ((wanted_modes & offered_modes) != 0).astype(np.float32),
+        )
+        needed = s[:, None, 1]
+        needed_count = _popcount(s[:, 1])[:, None]
+        met = _popcount(needed & p[None, :, 1])
+        accommodations = np.where(needed == 0, 1.0, met / np.maximum(needed_count, 1.0))
+        kind = (s[:, None, 2] == 1) & (p[None, :, 2] == 1)
+        w = self.w
+        table = w["mode"] * mode + w["accommodations"] * accommodations + w["employer_kind"] * kind
+        result: np.ndarray = table.astype(np.float32)
+        return result
+
+    # --- parts of given pairs -----------------------------------------------------------
+
+    def pair_parts(
+        self, seekers: SeekerSet, seeker_rows: np.ndarray, posting_rows: np.ndarray
+    ) -> np.ndarray:
+        """Score parts (pairs × PARTS, in the order of weights.PARTS) of given pairs."""
+        i, j = seeker_rows, posting_rows
+        category = self.category[j]
+        desired = seekers.desired[i, category].astype(np.float32)
+        skills = np.asarray(seekers.skills[i].multiply(self.skills[j]).sum(axis=1)).ravel()
+        text = np.asarray(seekers.text[i].multiply(self.text[j]).sum(axis=1)).ravel()
+        text = np.minimum(text * self.settings.text_scale, 1.0)
+        listed = np.asarray(seekers.majors[i].multiply(self.majors[j]).sum(axis=1)).ravel() > 0
+        field = seekers.major_field[i, category]
+        major = np.minimum(1.0, 0.8 * field + listed)
+        proximity = _proximity(
+            seekers.area[i], seekers.city[i], self.area[j], self.city[j], self.remote[j]
+        )
+        extras = self._extra_parts(seekers, i, j)
+        pay = _pay(seekers.min_salary[i], self.salary[j])
+        return np.column_stack(
+            [
+                desired,
+                skills,
+                text,
+                major,
+                proximity,
+                extras["accommodations"],
+                pay,
+                extras["mode"],
+                extras["employer_kind"],
+                self.freshness[j],
+            ]
+        ).astype(np.float32)
+
+    def needs_accommodation(self, seekers: SeekerSet, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Per pair, the offered accommodations (bits) that bridge a gap between demand and
+        capacity on some dimension that is not intrinsic."""
+        capacity = seekers.compat_rows[seekers.compat_sig[i], 3:]
+        gap = (self.demand[j] > capacity) & ~self.intrinsic[j]
+        bits: np.ndarray = np.bitwise_or.reduce(np.where(gap, self.bridges[j], 0), axis=1)
+        return bits
+
+    def _extra_parts(
+        self, seekers: SeekerSet, i: np.ndarray, j: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        s, p = seekers.extra_rows[seekers.extra_sig[i]], self.extra_rows[self.extra_sig[j]]
+        mode = np.where(
+            (s[:, 0] == 0) | (p[:, 0] == 0), 0.5, ((s[:, 0] & p[:, 0]) != 0).astype(np.float32)
+        )
+        met = _popcount(s[:, 1] & p[:, 1])
+        needed = _popcount(s[:, 1])
+        accommodations = np.where(needed == 0, 1.0, met / np.maximum(needed, 1.0))
+        kind = ((s[:, 2] == 1) & (p[:, 2] == 1)).astype(np.float32)
+        return {"mode": mode, "accommodations": accommodations, "employer_kind": kind}
+
+    def pairs_feasible(self, seekers: SeekerSet, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Whether each given pair passes every constraint (for a few pairs, such as the
+        pinned ones; the area rule is the reference's, one pair at a time)."""
+        compat = self._compat_table(seekers)
+        ok: np.ndarray = self.open[j] & seekers.eligible[i]
+        ok &= compat[seekers.compat_sig[i], self.compat_sig[j]]
+        for k in np.flatnonzero(ok).tolist():
+            seeker, posting = seekers.items[int(i[k])], self.postings[int(j[k])]
+            ok[k] = posting.id not in seeker.declined and ReferenceRanker.area_ok(seeker, posting)
+        return ok
+
+    def feasible_matrix(self, seekers: SeekerSet) -> np.ndarray:
+        """Every seeker × every posting, feasible or not: for tests on small cases."""
+        result = np.zeros((len(seekers.items), len(self.postings)), dtype=bool)
+        compat = self._compat_table(seekers)
+        for group_rows, columns in seekers.groups(np.arange(len(seekers.items))):
+            for row in group_rows:
+                ok = compat[seekers.compat_sig[row], self.compat_sig[columns]]
+                declined = seekers.items[row].declined
+                ok &= ~np.isin(self.posting_id[columns], list(declined))
+                result[row, columns[ok]] = True
+        return result
+
+
+class SeekerSet:
+    """The seekers' arrays, in the Ranker's vocabularies."""
+
+    def __init__(self, ranker: Ranker, seekers: Sequence[SeekerInput]) -> None:
+        self.ranker = ranker
+        self.items = list(seekers)
+        index, nodes = areas(), ranker.area_nodes
+        n, w = len(self.items), ranker.w
+        self.area = np.array([nodes[s.area_code] for s in self.items], dtype=np.int32)
+        city = {code: nodes[index.city(code)] for code in {s.area_code for s in self.items}}
+        self.city = np.array([city[s.area_code] for s in self.items], dtype=np.int32)
+        self.eligible = np.array([s.eligible for s in self.items], dtype=bool)
+        self.graduate = np.array([s.is_graduate for s in self.items], dtype=bool)
+        self.min_salary = np.array([s.min_salary or np.nan for s in self.items], dtype=np.float32)
+        categories = ranker.categories
+        self.desired = np.zeros((n, len(categories)), dtype=bool)
+        self.major_field = np.zeros((n, len(categories)), dtype=np.float32)
+        cells = [(r, categories[c]) for r, s in enumerate(self.items) for c in s.desired_categories]
+        if cells:
+            self.desired[tuple(np.array(cells).T)] = True
+        cells = [
+            (r, categories[c])
+            for r, s in enumerate(self.items)
+            if s.major
+            for c in s.major_categories
+        ]
+        if cells:
+            self.major_field[tuple(np.array(cells).T)] = 1.0
+        self.affinity = (w["desired"] * self.desired + w["major"] * 0.8 * self.major_field).astype(
+            np.float32
+        )
+        self.text = ranker.text_model.transform([s.text for s in self.items])
+        self.skills = ranker._skill_matrix(self.items, weighted=False)
+        rows, cols = [], []
+        for row, seeker in enumerate(self.items):
+            key = norm_key(seeker.major) if seeker.major else ""
+            if key in ranker.major_index:
+                rows.append(row)
+                cols.append(ranker.major_index[key])
+        self.majors = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(n, max(1, len(ranker.major_index))),
+        )
+        dims = dimension_keys()
+        self.compat_sig, self.compat_rows = _signatures(
+            [
+                (
+                    s.education_rank,
+                    int(s.is_graduate),
+                    _bits(s.disability_types, _TYPES),
+                    *(s.capacity[d] for d in dims),
+                )
+                for s in self.items
+            ]
+        )
+        self.extra_sig, self.extra_rows = _signatures(
+            [
+                (
+                    _bits(s.work_modes, _MODES),
+                    _bits(s.accommodations_needed, _ACCOMMODATIONS),
+                    int(s.is_graduate),
+                )
+                for s in self.items
+            ]
+        )
+        self.place = self.area.astype(np.int64) * (1 << 20) + self.city  # area and city
+        self._declined = {
+            row: np.sort(np.flatnonzero(np.isin(ranker.posting_id, list(s.declined))))
+            for row, s in enumerate(self.items)
+            if s.declined
+        }
+
+    def declined_in(self, block: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """(row within the block, declined posting indices) for seekers in the block."""
+        if not self._declined:
+            return []
+        return [
+            (k, self._declined[int(r)]) for k, r in enumerate(block) if int(r) in self._declined
+        ]
+
+    def groups(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Eligible seekers among ``rows`` grouped by the postings their area admits."""
+        ranker, index, nodes = self.ranker, areas(), self.ranker.area_nodes
+        by_key: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for row in rows:
+            if not self.eligible[row]:
+                continue
+            seeker = self.items[row]
+            accepted = {nodes[code] for code in (seeker.area_code, *seeker.willing_areas)}
+            broad = {nodes[code] for code in index.ancestors(seeker.area_code)[1:]}
+            by_key[(*sorted(accepted), -1, *sorted(broad))].append(int(row))
+        # Different keys often admit the same postings (everyone willing to work anywhere,
+        # whatever their county): such groups are merged, so that they are scored together.
+        merged: dict[bytes, tuple[list[int], np.ndarray]] = {}
+        for key, members in by_key.items():
+            split = key.index(-1)
+            columns: set[int] = set(ranker.remote_open.tolist())
+            for node in key[:split]:
+                columns.update(ranker.under.get(node, ()))
+            for node in key[split + 1 :]:
+                columns.update(ranker.at.get(node, ()))
+            admitted = np.array(sorted(columns), dtype=np.int64)
+            merged.setdefault(admitted.tobytes(), ([], admitted))[0].extend(members)
+        return [
+            (np.array(members, dtype=np.int64), admitted) for members, admitted in merged.values()
+        ]
