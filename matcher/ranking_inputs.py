@@ -51,7 +51,7 @@ def _json_reader(session: Session) -> Callable[[Any], Any]:
     """How to read a JSON column selected with ``_text``: SQLite hands over the stored text;
     psycopg has already decoded it."""
     if session.get_bind().dialect.name == "sqlite":
-        return orjson.loads
+        return lambda value: None if value is None else orjson.loads(value)
     return lambda value: value
 
 

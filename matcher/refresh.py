@@ -16,17 +16,29 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+import numpy as np
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from matcher.bulk import bulk_insert
 from matcher.db import read_session, write_session
-from matcher.models import Jobseeker, Recommendation, RefreshRun, table_of, utcnow
-from matcher.ranker.run import RankedRun, rank
+from matcher.models import (
+    CapabilityProfile,
+    Jobseeker,
+    Posting,
+    Recommendation,
+    RefreshRun,
+    table_of,
+    utcnow,
+)
+from matcher.ranker.engine import Ranker, SeekerSet
+from matcher.ranker.inputs import PostingInput
+from matcher.ranker.run import RankedRun, rank_with
+from matcher.ranker.selection import LIST_LENGTH
 from matcher.ranker.weights import RankerSettings, load_settings
 from matcher.ranking_inputs import (
     PINNED_STATUSES,
@@ -35,7 +47,7 @@ from matcher.ranking_inputs import (
     update_stale_profiles,
 )
 
-__all__ = ["RefreshSummary", "SeekerNotFound", "full_refresh", "refresh_seekers"]
+__all__ = ["RefreshSummary", "Refresher", "SeekerNotFound", "full_refresh", "refresh_seekers"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -65,6 +77,173 @@ class RefreshSummary:
         )
 
 
+@dataclass
+class _Warm:
+    """What the last refresh built, kept for the next one in a long-running process."""
+
+    as_of: datetime  # changes at or after this time are not in the state yet
+    today: date
+    postings: list[PostingInput]
+    ranker: Ranker
+    seekers: SeekerSet
+    row_of: dict[int, int]  # seeker id -> its current row in ``seekers``
+
+
+class Refresher:
+    """Runs refreshes for one process, keeping the ranker between them.
+
+    The scheduler keeps one: its incremental refreshes then cost in proportion to what
+    changed. A refresher without state (a new process) first builds it from the database.
+    """
+
+    # Beyond this share of changed postings, a full refresh is as cheap and refits the text
+    # model and the skill weights.
+    INCREMENTAL_LIMIT = 0.2
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        settings: RankerSettings | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings or load_settings()
+        self.today = today
+        self._warm: _Warm | None = None
+
+    def full(self, *, progress: Progress | None = None) -> RefreshSummary:
+        """Rank every seeker who may be matched against every open posting."""
+        started, as_of, today = time.perf_counter(), utcnow(), self.today()
+        report = progress or (lambda stage, done, total: None)
+        with write_session(self.engine) as session:
+            update_stale_profiles(session)
+        run_id = _start_run(self.engine, "full")
+        try:
+            report("loading", 0, 1)
+            warm = self._build(today, as_of)
+            with read_session(self.engine) as session:
+                pinned = _pinned(session, None)
+            report("loading", 1, 1)
+            ranked = rank_with(warm.ranker, warm.seekers, pinned=pinned, progress=report)
+            _store(self.engine, run_id, ranked, replace_seekers=None, progress=report)
+        except BaseException as exc:
+            _fail_run(self.engine, run_id, exc)
+            self._warm = None
+            raise
+        self._warm = warm
+        return _finish(run_id, "full", ranked, started)
+
+    def seekers(self, seeker_ids: Iterable[int], *, kind: str = "single") -> RefreshSummary:
+        """Rank some seekers again, within what the other seekers already take of each
+        posting (on demand, for one seeker)."""
+        started, today = time.perf_counter(), self.today()
+        wanted = sorted(set(seeker_ids))
+        run_id = _start_run(self.engine, kind)
+        try:
+            ranker = self._current_ranker(today)
+            with read_session(self.engine) as session:
+                inputs = load_seekers(session, ids=wanted)
+                pinned = _pinned(session, wanted)
+                elsewhere = _exposure(session, excluding=wanted)
+            seeker_set = ranker.seeker_set(inputs)
+            ranked = rank_with(ranker, seeker_set, pinned=pinned, exposure_elsewhere=elsewhere)
+            _store(self.engine, run_id, ranked, replace_seekers=wanted)
+        except BaseException as exc:
+            _fail_run(self.engine, run_id, exc)
+            raise
+        return _finish(run_id, kind, ranked, started)
+
+    def incremental(self, *, progress: Progress | None = None) -> RefreshSummary:
+        """Bring the recommendations up to date with what changed since the last refresh:
+        new, changed and closed postings, changed seekers, new declines. Only the seekers
+        it touches are ranked again."""
+        started, as_of, today = time.perf_counter(), utcnow(), self.today()
+        since = self._warm.as_of if self._warm else _last_success(self.engine)
+        if since is None:
+            return self.full(progress=progress)
+        if self._warm is None or self._warm.today != today:
+            self._warm = self._build(today, since)  # a new process, or a new day
+        warm = self._warm
+        with write_session(self.engine) as session:
+            update_stale_profiles(session)
+        with read_session(self.engine) as session:
+            posting_ids, seeker_ids = _changed_since(session, since, today)
+            if len(posting_ids) > self.INCREMENTAL_LIMIT * max(1, len(warm.postings)):
+                return self.full(progress=progress)
+            changed_postings = load_postings(session, today=today, ids=posting_ids)
+            changed_seekers = load_seekers(session, ids=seeker_ids)
+            holding = _holders(session, posting_ids)
+            thresholds = _thresholds(session)
+        run_id = _start_run(self.engine, "incremental")
+        try:
+            changed = set(posting_ids)
+            postings = [p for p in warm.postings if p.id not in changed] + changed_postings
+            ranker = warm.ranker.with_postings(postings, today=today)
+            seekers, row_of = warm.seekers, dict(warm.row_of)
+            if changed_seekers:
+                for seeker in changed_seekers:  # their old rows stop counting
+                    if seeker.id in row_of:
+                        seekers.eligible[row_of[seeker.id]] = False
+                first = len(seekers.items)
+                seekers = seekers.extend(changed_seekers)
+                row_of.update({s.id: first + k for k, s in enumerate(changed_seekers)})
+            affected = set(seeker_ids) | holding
+            affected |= _gaining(ranker, seekers, row_of, posting_ids, thresholds)
+            rows = np.array(sorted(row_of[s] for s in affected if s in row_of), dtype=np.int64)
+            with read_session(self.engine) as session:
+                pinned = _pinned(session, sorted(affected))
+                elsewhere = _exposure(session, excluding=sorted(affected))
+            ranked = rank_with(
+                ranker,
+                seekers,
+                rows=rows,
+                pinned=pinned,
+                exposure_elsewhere=elsewhere,
+                progress=progress,
+            )
+            _store(self.engine, run_id, ranked, replace_seekers=sorted(affected))
+        except BaseException as exc:
+            _fail_run(self.engine, run_id, exc)
+            self._warm = None
+            raise
+        self._warm = _Warm(
+            as_of=as_of,
+            today=today,
+            postings=postings,
+            ranker=ranker,
+            seekers=seekers,
+            row_of=row_of,
+        )
+        return _finish(run_id, "incremental", ranked, started)
+
+    def _build(self, today: date, as_of: datetime) -> _Warm:
+        with read_session(self.engine) as session:
+            postings = load_postings(session, today=today)
+            seekers = load_seekers(session)
+        ranker = Ranker(postings, self.settings, today=today)
+        seeker_set = ranker.seeker_set(seekers)
+        return _Warm(
+            as_of=as_of,
+            today=today,
+            postings=postings,
+            ranker=ranker,
+            seekers=seeker_set,
+            row_of={s.id: k for k, s in enumerate(seekers)},
+        )
+
+    def _current_ranker(self, today: date) -> Ranker:
+        """The warm ranker if it is up to date with the postings, else a new one."""
+        with read_session(self.engine) as session:
+            latest = session.execute(select(func.max(col(Posting.updated_at)))).scalar()
+        warm = self._warm
+        if warm is None or warm.today != today or (latest is not None and latest >= warm.as_of):
+            with read_session(self.engine) as session:
+                postings = load_postings(session, today=today)
+            return Ranker(postings, self.settings, today=today)
+        return warm.ranker
+
+
 def full_refresh(
     engine: Engine,
     *,
@@ -73,26 +252,8 @@ def full_refresh(
     progress: Progress | None = None,
 ) -> RefreshSummary:
     """Rank every seeker who may be matched against every open posting."""
-    started = time.perf_counter()
-    today = today or date.today()
-    settings = settings or load_settings()
-    report = progress or (lambda stage, done, total: None)
-    with write_session(engine) as session:
-        update_stale_profiles(session)
-    run_id = _start_run(engine, "full")
-    try:
-        report("loading", 0, 1)
-        with read_session(engine) as session:
-            postings = load_postings(session, today=today)
-            seekers = load_seekers(session)
-            pinned = _pinned(session, None)
-        report("loading", 1, 1)
-        ranked = rank(postings, seekers, settings, today=today, pinned=pinned, progress=report)
-        _store(engine, run_id, ranked, replace_seekers=None, progress=report)
-    except BaseException as exc:
-        _fail_run(engine, run_id, exc)
-        raise
-    return _finish(engine, run_id, "full", ranked, started)
+    day = today or date.today()
+    return Refresher(engine, settings=settings, today=lambda: day).full(progress=progress)
 
 
 def refresh_seekers(
@@ -103,26 +264,9 @@ def refresh_seekers(
     today: date | None = None,
     settings: RankerSettings | None = None,
 ) -> RefreshSummary:
-    """Rank some seekers again, within what the other seekers already take of each posting."""
-    started = time.perf_counter()
-    today = today or date.today()
-    settings = settings or load_settings()
-    wanted = sorted(set(seeker_ids))
-    run_id = _start_run(engine, kind)
-    try:
-        with read_session(engine) as session:
-            postings = load_postings(session, today=today)
-            seekers = [s for s in load_seekers(session, ids=wanted) if s.eligible]
-            pinned = _pinned(session, wanted)
-            elsewhere = _exposure(session, excluding=wanted)
-        ranked = rank(
-            postings, seekers, settings, today=today, pinned=pinned, exposure_elsewhere=elsewhere
-        )
-        _store(engine, run_id, ranked, replace_seekers=wanted)
-    except BaseException as exc:
-        _fail_run(engine, run_id, exc)
-        raise
-    return _finish(engine, run_id, kind, ranked, started)
+    """Rank some seekers again (see ``Refresher.seekers``)."""
+    day = today or date.today()
+    return Refresher(engine, settings=settings, today=lambda: day).seekers(seeker_ids, kind=kind)
 
 
 def seeker_id_of(engine: Engine, external_id: str) -> int:
@@ -162,9 +306,7 @@ def _fail_run(engine: Engine, run_id: int, exc: BaseException) -> None:
     log.error("refresh %s failed: %s", run_id, exc)
 
 
-def _finish(
-    engine: Engine, run_id: int, kind: str, ranked: RankedRun, started: float
-) -> RefreshSummary:
+def _finish(run_id: int, kind: str, ranked: RankedRun, started: float) -> RefreshSummary:
     summary = RefreshSummary(
         run_id=run_id,
         kind=kind,
@@ -190,6 +332,97 @@ def _finish(
 
 
 # --- reading what is there ---------------------------------------------------------------
+
+
+def _last_success(engine: Engine) -> datetime | None:
+    """When the last refresh that succeeded started (changes after it are not in it)."""
+    with read_session(engine) as session:
+        found: datetime | None = session.execute(
+            select(func.max(col(RefreshRun.started_at))).where(
+                col(RefreshRun.status) == "succeeded"
+            )
+        ).scalar()
+    return found
+
+
+def _changed_since(session: Session, since: datetime, today: date) -> tuple[list[int], list[int]]:
+    """Postings new, changed or closed since ``since``; seekers changed, assessed or with a
+    posting declined since then."""
+    postings = set(
+        session.execute(
+            select(col(Posting.id)).where(
+                or_(
+                    col(Posting.updated_at) >= since,
+                    and_(col(Posting.deadline) >= since.date(), col(Posting.deadline) < today),
+                )
+            )
+        ).scalars()
+    )
+    seekers = set(
+        session.execute(
+            select(col(Jobseeker.id)).where(col(Jobseeker.updated_at) >= since)
+        ).scalars()
+    )
+    seekers |= set(
+        session.execute(
+            select(col(CapabilityProfile.seeker_id)).where(
+                col(CapabilityProfile.assessed_at) >= since
+            )
+        ).scalars()
+    )
+    seekers |= set(
+        session.execute(
+            select(col(Recommendation.seeker_id)).where(
+                col(Recommendation.status) == "declined", col(Recommendation.status_at) >= since
+            )
+        ).scalars()
+    )
+    return sorted(postings), sorted(seekers)
+
+
+def _holders(session: Session, posting_ids: list[int]) -> set[int]:
+    """Seekers who are recommended one of these postings now."""
+    if not posting_ids:
+        return set()
+    return set(
+        session.execute(
+            select(col(Recommendation.seeker_id)).where(
+                col(Recommendation.active).is_(True),
+                col(Recommendation.posting_id).in_(posting_ids),
+            )
+        ).scalars()
+    )
+
+
+def _thresholds(session: Session) -> dict[int, float]:
+    """Per seeker with a full list, the lowest score in it: a new posting must beat it."""
+    query = (
+        select(col(Recommendation.seeker_id), func.count(), func.min(col(Recommendation.score)))
+        .where(col(Recommendation.active).is_(True))
+        .group_by(col(Recommendation.seeker_id))
+    )
+    return {sid: low for sid, count, low in session.execute(query) if count >= LIST_LENGTH}
+
+
+def _gaining(
+    ranker: Ranker,
+    seekers: SeekerSet,
+    row_of: dict[int, int],
+    posting_ids: list[int],
+    thresholds: dict[int, float],
+) -> set[int]:
+    """Seekers for whom one of the new or changed postings would now make their list."""
+    wanted = np.flatnonzero(np.isin(ranker.posting_id, posting_ids) & ranker.open)
+    if not len(wanted):
+        return set()
+    rows = np.array(sorted(row_of.values()), dtype=np.int64)
+    found = ranker.candidates(seekers, rows=rows, postings=wanted, keep=1)
+    gaining = set()
+    for row, score in zip(found.seeker.tolist(), found.score.tolist(), strict=True):
+        seeker_id = seekers.items[row].id
+        if score > thresholds.get(seeker_id, -1.0):
+            gaining.add(seeker_id)
+    return gaining
 
 
 def _pinned(session: Session, seeker_ids: list[int] | None) -> set[tuple[int, int]]:

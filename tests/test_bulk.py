@@ -13,16 +13,39 @@ from matcher.models import Jobseeker, ServiceRecord, table_of
 def test_every_column_type_round_trips(engine):
     created = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
     seeker = {
-        "external_id": "B-1", "name": "测试", "gender": None, "birth_year": 2001,
-        "id_number_cipher": b"\x01\x02\x00\xff", "id_number_digest": "d" * 64,
-        "id_number_masked": "520***********1234", "disability_types": ["visual", "hearing"],
-        "disability_grade": 2, "is_graduate": True, "skills": [], "skills_text": "",
-        "certificates": [], "certificates_text": "", "experience": "经历", "area_code": "520102",
-        "willing_areas": ["*"], "desired_jobs": "", "work_modes": ["remote"],
-        "accommodations_needed": ["screen_reader"], "rural": False, "low_income": True,
-        "employment_status": "unemployed", "consent": True, "consent_at": created,
-        "desired_categories": [], "major_categories": [], "text_skills": [],
-        "created_at": created, "updated_at": created, "version": 1, "major": "", "school": "",
+        "external_id": "B-1",
+        "name": "测试",
+        "gender": None,
+        "birth_year": 2001,
+        "id_number_cipher": b"\x01\x02\x00\xff",
+        "id_number_digest": "d" * 64,
+        "id_number_masked": "520***********1234",
+        "disability_types": ["visual", "hearing"],
+        "disability_grade": 2,
+        "is_graduate": True,
+        "skills": [],
+        "skills_text": "",
+        "certificates": [],
+        "certificates_text": "",
+        "experience": "经历",
+        "area_code": "520102",
+        "willing_areas": ["*"],
+        "desired_jobs": "",
+        "work_modes": ["remote"],
+        "accommodations_needed": ["screen_reader"],
+        "rural": False,
+        "low_income": True,
+        "employment_status": "unemployed",
+        "consent": True,
+        "consent_at": created,
+        "desired_categories": [],
+        "major_categories": [],
+        "text_skills": [],
+        "created_at": created,
+        "updated_at": created,
+        "version": 1,
+        "major": "",
+        "school": "",
     }
     with write_session(engine) as session:
         bulk_insert(session, table_of(Jobseeker), [seeker])
@@ -34,8 +57,15 @@ def test_every_column_type_round_trips(engine):
         assert stored.is_graduate is True and stored.rural is False and stored.low_income is True
         assert stored.gender is None
         seeker_id = stored.id
-    record = {"seeker_id": seeker_id, "kind": "info_check", "served_on": date(2026, 2, 28),
-              "worker_id": None, "notes": "备注", "next_follow_up": None, "created_at": created}
+    record = {
+        "seeker_id": seeker_id,
+        "kind": "info_check",
+        "served_on": date(2026, 2, 28),
+        "worker_id": None,
+        "notes": "备注",
+        "next_follow_up": None,
+        "created_at": created,
+    }
     with write_session(engine) as session:
         bulk_insert(session, table_of(ServiceRecord), [record])
     with Session(engine) as session:

@@ -45,8 +45,10 @@ def test_candidates_are_every_feasible_pair_with_the_reference_score(case):
     seekers, postings = case
     fast, seeker_set, slow = build(seekers, postings)
     found = fast.candidates(seeker_set, keep=len(postings))
-    got = {(int(s), int(p)): float(v) for s, p, v in zip(found.seeker, found.posting, found.score,
-                                                          strict=True)}
+    got = {
+        (int(s), int(p)): float(v)
+        for s, p, v in zip(found.seeker, found.posting, found.score, strict=True)
+    }
     expected = {
         (i, j): slow.score(s, p)
         for i, s in enumerate(seekers)
@@ -66,7 +68,8 @@ def test_the_kept_candidates_are_each_seekers_best(case):
     fast, seeker_set, slow = build(seekers, postings)
     found = fast.candidates(seeker_set, keep=3)
     for i, seeker in enumerate(seekers):
-        scores = sorted((slow.score(seeker, p) for p in postings if slow.feasible(seeker, p)),
-                        reverse=True)[:3]
+        scores = sorted(
+            (slow.score(seeker, p) for p in postings if slow.feasible(seeker, p)), reverse=True
+        )[:3]
         kept = sorted(found.score[found.seeker == i].tolist(), reverse=True)
         assert np.allclose(kept, scores, atol=1e-5)

@@ -149,13 +149,53 @@ def _first_index(inverse: np.ndarray, count: int) -> np.ndarray:
     return first
 
 
-def _signatures(rows: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+def _signatures(
+    rows: Sequence[tuple[int, ...]], width: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Ids of distinct rows, and the distinct rows as an array (one row per id)."""
     ids: dict[tuple[int, ...], int] = {}
     index = np.fromiter(
         (ids.setdefault(row, len(ids)) for row in rows), dtype=np.int32, count=len(rows)
     )
-    return index, np.array(list(ids), dtype=np.int32).reshape(len(ids), -1)
+    return index, np.array(list(ids), dtype=np.int32).reshape(len(ids), width)
+
+
+_AREA_KEYS: dict[tuple[int, str, tuple[str, ...]], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+
+def _area_key(
+    nodes: dict[str, int], area_code: str, willing: tuple[str, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The nodes a seeker accepts (their county, their willing areas) and the broader nodes
+    they live under; cached, since most seekers share a few combinations."""
+    key = (id(nodes), area_code, willing)
+    found = _AREA_KEYS.get(key)
+    if found is None:
+        accepted = tuple(sorted({nodes[c] for c in (area_code, *willing)}))
+        broad = tuple(sorted(nodes[c] for c in areas().ancestors(area_code)[1:]))
+        found = _AREA_KEYS[key] = (accepted, broad)
+    return found
+
+
+def _objects(values: Sequence[object]) -> np.ndarray:
+    """A one-dimensional array of Python objects (numpy would make tuples a 2-d array)."""
+    array = np.empty(len(values), dtype=object)
+    for k, value in enumerate(values):
+        array[k] = value
+    return array
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the distinct rows of a non-negative 2-d integer array, and the distinct rows.
+    Rows are packed into one integer each first: sorting integers is far faster than
+    ``np.unique(axis=0)``."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int32), values
+    bases = values.max(axis=0).astype(np.int64) + 1
+    multipliers = np.cumprod(np.concatenate(([1], bases[:-1])))
+    keys = values.astype(np.int64) @ multipliers
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return inverse.ravel().astype(np.int32), values[first]
 
 
 @dataclass
@@ -172,6 +212,79 @@ class Candidates:
         return int(self.feasible_per_seeker.sum())
 
 
+class Vocabulary:
+    """What a refresh fits on the postings and every ranker and seeker set shares: the
+    text model, the skills and their weights, the majors, the index of categories and
+    areas, and the settings. A ranker of other postings (the same ones after a few changed)
+    can reuse it, so that the seekers' arrays stay valid."""
+
+    def __init__(
+        self,
+        postings: Sequence[PostingInput],
+        settings: RankerSettings,
+        *,
+        min_df: int = 2,
+        max_df: float = 0.1,
+    ) -> None:
+        self.settings = settings
+        self.weights = np.array(settings.weight_vector(), dtype=np.float32)
+        self.w = dict(zip(PARTS, settings.weight_vector(), strict=True))
+        self.text_model = BigramTfidf(min_df=min_df, max_df=max_df).fit([p.text for p in postings])
+        self.categories = {key: i for i, key in enumerate(occupations().by_key)}
+        self.area_nodes = {code: i for i, code in enumerate([ANYWHERE, *areas().by_code])}
+        self.skill_index: dict[str, int] = {}
+        for posting in postings:
+            for skill in posting.skills:
+                self.skill_index.setdefault(skill, len(self.skill_index))
+        df = np.zeros(len(self.skill_index), dtype=np.float64)
+        for posting in postings:
+            for skill in set(posting.skills):
+                df[self.skill_index[skill]] += 1
+        n = len(postings)
+        self.skill_weight = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+        self.major_index: dict[str, int] = {}
+        for posting in postings:
+            for major in posting.majors:
+                self.major_index.setdefault(norm_key(major), len(self.major_index))
+
+    def skill_matrix(
+        self, items: Sequence[PostingInput | SeekerInput], *, weighted: bool
+    ) -> sparse.csr_matrix:
+        """Skills as a sparse matrix: weighted and summing to 1 per posting (so that a
+        product with a seeker's 0/1 row is the weighted coverage), or 0/1."""
+        index = self.skill_index
+        pairs = [
+            (i, index[skill])
+            for i, item in enumerate(items)
+            for skill in dict.fromkeys(item.skills)
+            if skill in index
+        ]
+        rows = np.fromiter((r for r, _ in pairs), dtype=np.int64, count=len(pairs))
+        cols = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
+        vals = self.skill_weight[cols] if weighted else np.ones(len(pairs), np.float32)
+        if weighted:
+            totals = np.bincount(rows, weights=vals, minlength=len(items))
+            vals = (vals / totals[rows]).astype(np.float32)
+        return sparse.csr_matrix(
+            (vals, (rows, cols)), shape=(len(items), max(1, len(self.skill_index)))
+        )
+
+    def major_matrix(self, majors: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """0/1 rows of the known majors among each item's majors."""
+        pairs = [
+            (i, self.major_index[norm_key(m)])
+            for i, names in enumerate(majors)
+            for m in names
+            if norm_key(m) in self.major_index
+        ]
+        rows = [r for r, _ in pairs]
+        cols = [c for _, c in pairs]
+        return sparse.csr_matrix(
+            (np.ones(len(pairs), dtype=np.float32), (rows, cols)),
+            shape=(len(majors), max(1, len(self.major_index))),
+        )
+
+
 class Ranker:
     def __init__(
         self,
@@ -181,37 +294,26 @@ class Ranker:
         today: date,
         min_df: int = 2,
         max_df: float = 0.1,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.postings = list(postings)
-        self.settings = settings
-        self.today = today
-        self.weights = np.array(settings.weight_vector(), dtype=np.float32)
-        self.w = dict(zip(PARTS, settings.weight_vector(), strict=True))
-        self.text_model = BigramTfidf(min_df=min_df, max_df=max_df).fit(
-            [p.text for p in self.postings]
+        self.vocabulary = vocabulary or Vocabulary(
+            self.postings, settings, min_df=min_df, max_df=max_df
         )
-        self._fit_vocabularies()
+        vocab = self.vocabulary
+        self.settings = vocab.settings
+        self.today = today
+        self.weights, self.w = vocab.weights, vocab.w
+        self.text_model = vocab.text_model
+        self.categories, self.area_nodes = vocab.categories, vocab.area_nodes
+        self.skill_index, self.skill_weight = vocab.skill_index, vocab.skill_weight
+        self.major_index = vocab.major_index
         self._build_posting_arrays()
 
-    # --- fitting ------------------------------------------------------------------------
-
-    def _fit_vocabularies(self) -> None:
-        self.categories = {key: i for i, key in enumerate(occupations().by_key)}
-        self.area_nodes = {code: i for i, code in enumerate([ANYWHERE, *areas().by_code])}
-        self.skill_index: dict[str, int] = {}
-        for posting in self.postings:
-            for skill in posting.skills:
-                self.skill_index.setdefault(skill, len(self.skill_index))
-        df = np.zeros(len(self.skill_index), dtype=np.float64)
-        for posting in self.postings:
-            for skill in set(posting.skills):
-                df[self.skill_index[skill]] += 1
-        n = len(self.postings)
-        self.skill_weight = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
-        self.major_index: dict[str, int] = {}
-        for posting in self.postings:
-            for major in posting.majors:
-                self.major_index.setdefault(norm_key(major), len(self.major_index))
+    def with_postings(self, postings: Sequence[PostingInput], *, today: date) -> Ranker:
+        """A ranker of other postings that shares this one's vocabulary (and so works with
+        the same seeker sets)."""
+        return Ranker(postings, self.settings, today=today, vocabulary=self.vocabulary)
 
     def _build_posting_arrays(self) -> None:
         postings, index = self.postings, areas()
@@ -267,24 +369,16 @@ class Ranker:
                     int(p.employer_kind in favoured),
                 )
             )
-        self.compat_sig, self.compat_rows = _signatures(compat_rows)
-        self.extra_sig, self.extra_rows = _signatures(extra_rows)
+        self.compat_sig, self.compat_rows = _signatures(compat_rows, 3 + len(dims))
+        self.extra_sig, self.extra_rows = _signatures(extra_rows, 3)
 
         self.text = self.text_model.transform([p.text for p in postings])
-        self.skills = self._skill_matrix(postings, weighted=True)
+        self.skills = self.vocabulary.skill_matrix(postings, weighted=True)
         # Pre-weighted copies for block scoring: one product gives the weighted part.
         w = self.w
         self._text_scaled = (self.text * (w["text"] * self.settings.text_scale)).tocsr()
         self._skills_weighted = (self.skills * w["skills"]).tocsr()
-        rows, cols = [], []
-        for i, p in enumerate(postings):
-            for major in p.majors:
-                rows.append(i)
-                cols.append(self.major_index[norm_key(major)])
-        self.majors = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-            shape=(n, max(1, len(self.major_index))),
-        )
+        self.majors = self.vocabulary.major_matrix([p.majors for p in postings])
 
         # Open postings under each area node (its subtree) and exactly at it.
         self.under: dict[int, list[int]] = defaultdict(list)
@@ -296,30 +390,10 @@ class Ranker:
             for ancestor in (*index.ancestors(code), ANYWHERE):
                 self.under[self.area_nodes[ancestor]].append(row)
 
-    def _skill_matrix(
-        self, items: Sequence[PostingInput | SeekerInput], *, weighted: bool
-    ) -> sparse.csr_matrix:
-        index = self.skill_index
-        pairs = [
-            (i, index[skill])
-            for i, item in enumerate(items)
-            for skill in dict.fromkeys(item.skills)
-            if skill in index
-        ]
-        rows = np.fromiter((r for r, _ in pairs), dtype=np.int64, count=len(pairs))
-        cols = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
-        vals = self.skill_weight[cols] if weighted else np.ones(len(pairs), np.float32)
-        if weighted:  # a posting's skills sum to 1, so that a product gives coverage
-            totals = np.bincount(rows, weights=vals, minlength=len(items))
-            vals = (vals / totals[rows]).astype(np.float32)
-        return sparse.csr_matrix(
-            (vals, (rows, cols)), shape=(len(items), max(1, len(self.skill_index)))
-        )
-
     # --- seekers ------------------------------------------------------------------------
 
     def seeker_set(self, seekers: Sequence[SeekerInput]) -> SeekerSet:
-        return SeekerSet(self, seekers)
+        return SeekerSet(self.vocabulary, seekers)
 
     # --- scoring ------------------------------------------------------------------------
 
@@ -339,7 +413,7 @@ class Ranker:
         extras = self._extra_table(seekers)
         feasible_count = np.zeros(len(seekers.items), dtype=np.int64)
         tasks = []
-        for group_rows, columns in seekers.groups(rows):
+        for group_rows, columns in seekers.groups(self, rows):
             if postings is not None:
                 columns = np.intersect1d(columns, postings, assume_unique=True)
             if not len(columns):
@@ -400,7 +474,7 @@ class Ranker:
                 seekers, block, columns, fixed, compat, extras, text_t, skills_t, majors_t
             )
             for row, declined in seekers.declined_in(block):
-                score[row, np.isin(columns, declined)] = -np.inf
+                score[row, np.isin(self.posting_id[columns], declined)] = -np.inf
             feasible = np.isfinite(score)
             feasible_count[block] = feasible.sum(axis=1)
             found.append(self._keep_best(block, columns, score, feasible, keep))
@@ -586,7 +660,7 @@ class Ranker:
         """Every seeker × every posting, feasible or not: for tests on small cases."""
         result = np.zeros((len(seekers.items), len(self.postings)), dtype=bool)
         compat = self._compat_table(seekers)
-        for group_rows, columns in seekers.groups(np.arange(len(seekers.items))):
+        for group_rows, columns in seekers.groups(self, np.arange(len(seekers.items))):
             for row in group_rows:
                 ok = compat[seekers.compat_sig[row], self.compat_sig[columns]]
                 declined = seekers.items[row].declined
@@ -596,20 +670,38 @@ class Ranker:
 
 
 class SeekerSet:
-    """The seekers' arrays, in the Ranker's vocabularies."""
+    """The seekers' arrays, in a vocabulary's terms. Row-aligned, so that sets can be
+    joined (``extend``) when some seekers change between refreshes."""
 
-    def __init__(self, ranker: Ranker, seekers: Sequence[SeekerInput]) -> None:
-        self.ranker = ranker
+    _ROW_ARRAYS = (
+        "area",
+        "city",
+        "place",
+        "eligible",
+        "graduate",
+        "min_salary",
+        "desired",
+        "major_field",
+        "affinity",
+        "compat_values",
+        "extra_values",
+        "accepted",
+        "broad",
+    )
+    _ROW_MATRICES = ("text", "skills", "majors")
+
+    def __init__(self, vocabulary: Vocabulary, seekers: Sequence[SeekerInput]) -> None:
+        self.vocabulary = vocabulary
         self.items = list(seekers)
-        index, nodes = areas(), ranker.area_nodes
-        n, w = len(self.items), ranker.w
+        index, nodes, w = areas(), vocabulary.area_nodes, vocabulary.w
+        n, categories = len(self.items), vocabulary.categories
         self.area = np.array([nodes[s.area_code] for s in self.items], dtype=np.int32)
         city = {code: nodes[index.city(code)] for code in {s.area_code for s in self.items}}
         self.city = np.array([city[s.area_code] for s in self.items], dtype=np.int32)
+        self.place = self.area.astype(np.int64) * (1 << 20) + self.city  # area and city
         self.eligible = np.array([s.eligible for s in self.items], dtype=bool)
         self.graduate = np.array([s.is_graduate for s in self.items], dtype=bool)
         self.min_salary = np.array([s.min_salary or np.nan for s in self.items], dtype=np.float32)
-        categories = ranker.categories
         self.desired = np.zeros((n, len(categories)), dtype=bool)
         self.major_field = np.zeros((n, len(categories)), dtype=np.float32)
         cells = [(r, categories[c]) for r, s in enumerate(self.items) for c in s.desired_categories]
@@ -626,20 +718,11 @@ class SeekerSet:
         self.affinity = (w["desired"] * self.desired + w["major"] * 0.8 * self.major_field).astype(
             np.float32
         )
-        self.text = ranker.text_model.transform([s.text for s in self.items])
-        self.skills = ranker._skill_matrix(self.items, weighted=False)
-        rows, cols = [], []
-        for row, seeker in enumerate(self.items):
-            key = norm_key(seeker.major) if seeker.major else ""
-            if key in ranker.major_index:
-                rows.append(row)
-                cols.append(ranker.major_index[key])
-        self.majors = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-            shape=(n, max(1, len(ranker.major_index))),
-        )
+        self.text = vocabulary.text_model.transform([s.text for s in self.items])
+        self.skills = vocabulary.skill_matrix(self.items, weighted=False)
+        self.majors = vocabulary.major_matrix([[s.major] if s.major else [] for s in self.items])
         dims = dimension_keys()
-        self.compat_sig, self.compat_rows = _signatures(
+        self.compat_values = np.array(
             [
                 (
                     s.education_rank,
@@ -648,9 +731,10 @@ class SeekerSet:
                     *(s.capacity[d] for d in dims),
                 )
                 for s in self.items
-            ]
-        )
-        self.extra_sig, self.extra_rows = _signatures(
+            ],
+            dtype=np.int32,
+        ).reshape(n, 3 + len(dims))
+        self.extra_values = np.array(
             [
                 (
                     _bits(s.work_modes, _MODES),
@@ -658,43 +742,66 @@ class SeekerSet:
                     int(s.is_graduate),
                 )
                 for s in self.items
-            ]
-        )
-        self.place = self.area.astype(np.int64) * (1 << 20) + self.city  # area and city
-        self._declined = {
-            row: np.sort(np.flatnonzero(np.isin(ranker.posting_id, list(s.declined))))
+            ],
+            dtype=np.int32,
+        ).reshape(n, 3)
+        # The area key: the nodes a seeker accepts (their county, their willing areas) and
+        # the broader nodes they live under (postings listed for a whole city reach them).
+        keys = [self._area_key(s) for s in self.items]
+        self.accepted = _objects([k[0] for k in keys])
+        self.broad = _objects([k[1] for k in keys])
+        self._finish()
+
+    def _area_key(self, seeker: SeekerInput) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return _area_key(self.vocabulary.area_nodes, seeker.area_code, seeker.willing_areas)
+
+    def _finish(self) -> None:
+        """Signatures (distinct trait combinations) and the declined postings."""
+        self.compat_sig, self.compat_rows = _distinct(self.compat_values)
+        self.extra_sig, self.extra_rows = _distinct(self.extra_values)
+        self.declined = {
+            row: np.array(sorted(s.declined), dtype=np.int64)
             for row, s in enumerate(self.items)
             if s.declined
         }
 
-    def declined_in(self, block: np.ndarray) -> list[tuple[int, np.ndarray]]:
-        """(row within the block, declined posting indices) for seekers in the block."""
-        if not self._declined:
-            return []
-        return [
-            (k, self._declined[int(r)]) for k, r in enumerate(block) if int(r) in self._declined
-        ]
+    def extend(self, seekers: Sequence[SeekerInput]) -> SeekerSet:
+        """This set with more seekers appended (rows of the old ones keep their index)."""
+        more = SeekerSet(self.vocabulary, seekers)
+        joined = object.__new__(SeekerSet)
+        joined.vocabulary = self.vocabulary
+        joined.items = self.items + more.items
+        for name in self._ROW_ARRAYS:
+            setattr(joined, name, np.concatenate([getattr(self, name), getattr(more, name)]))
+        for name in self._ROW_MATRICES:
+            setattr(
+                joined,
+                name,
+                sparse.vstack([getattr(self, name), getattr(more, name)], format="csr"),
+            )
+        joined._finish()
+        return joined
 
-    def groups(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Eligible seekers among ``rows`` grouped by the postings their area admits."""
-        ranker, index, nodes = self.ranker, areas(), self.ranker.area_nodes
-        by_key: dict[tuple[int, ...], list[int]] = defaultdict(list)
-        for row in rows:
-            if not self.eligible[row]:
-                continue
-            seeker = self.items[row]
-            accepted = {nodes[code] for code in (seeker.area_code, *seeker.willing_areas)}
-            broad = {nodes[code] for code in index.ancestors(seeker.area_code)[1:]}
-            by_key[(*sorted(accepted), -1, *sorted(broad))].append(int(row))
-        # Different keys often admit the same postings (everyone willing to work anywhere,
-        # whatever their county): such groups are merged, so that they are scored together.
+    def declined_in(self, block: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """(row within the block, declined posting ids) for the seekers in the block."""
+        if not self.declined:
+            return []
+        return [(k, self.declined[int(r)]) for k, r in enumerate(block) if int(r) in self.declined]
+
+    def groups(self, ranker: Ranker, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Eligible seekers among ``rows`` grouped by the postings of ``ranker`` their area
+        admits. Different keys often admit the same postings (everyone willing to work
+        anywhere, whatever their county): such groups are merged, to be scored together."""
+        by_key: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = defaultdict(list)
+        for row in rows[self.eligible[rows]].tolist():
+            by_key[(self.accepted[row], self.broad[row])].append(row)
         merged: dict[bytes, tuple[list[int], np.ndarray]] = {}
-        for key, members in by_key.items():
-            split = key.index(-1)
-            columns: set[int] = set(ranker.remote_open.tolist())
-            for node in key[:split]:
+        remote = set(ranker.remote_open.tolist())
+        for (accepted, broad), members in by_key.items():
+            columns: set[int] = set(remote)
+            for node in accepted:
                 columns.update(ranker.under.get(node, ()))
-            for node in key[split + 1 :]:
+            for node in broad:
                 columns.update(ranker.at.get(node, ()))
             admitted = np.array(sorted(columns), dtype=np.int64)
             merged.setdefault(admitted.tobytes(), ([], admitted))[0].extend(members)

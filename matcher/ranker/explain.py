@@ -141,8 +141,9 @@ class ReasonWriter:
         worth[:, column["employer_kind"]] = parts[:, column["employer_kind"]] >= 1.0
         worth[:, column["freshness"]] = parts[:, column["freshness"]] >= 0.8
         weight = np.where(worth, parts * self.weights, -1.0)
-        best = np.argsort(-weight, axis=1, kind="stable")[:, :MAX_REASONS]
-        shown = np.minimum(worth.sum(axis=1), MAX_REASONS)
+        accommodation_part = column["accommodations"]
+        best = np.argsort(-weight, axis=1, kind="stable")
+        shown = worth.sum(axis=1)
         values = parts.tolist()
         result = []
         for k, (row, order, count, offered_bits, mode_bits) in enumerate(
@@ -156,8 +157,15 @@ class ReasonWriter:
             )
         ):
             seeker, posting = seekers.items[row], ranker.postings[int(j[k])]
+            order = order[:count]
+            if accommodation_part in order[1:]:
+                # What the employer offers for the seeker's needs is said second, whatever
+                # its weight: it is what a disabled jobseeker looks for first.
+                order.remove(accommodation_part)
+                order.insert(1, accommodation_part)
+            order = order[:MAX_REASONS]
             chosen = []
-            for part in order[:count]:
+            for part in order:
                 key = self._key(
                     PARTS[part], seeker, posting, values[k][part], offered_bits, mode_bits
                 )
@@ -186,8 +194,10 @@ class ReasonWriter:
         if part == "desired":
             return (part, posting.category)
         if part == "skills":
-            mine = set(seeker.skills)
-            return (part, tuple(s for s in posting.skills if s in mine)[:3])
+            mine, vocabulary = set(seeker.skills), skills().by_id
+            # Specific skills make a reason; "teamwork" and the like do not.
+            named = [s for s in posting.skills if s in mine and vocabulary[s].group != "general"]
+            return (part, tuple(named or [s for s in posting.skills if s in mine])[:3])
         if part == "major":
             return (part, seeker.major)
         if part == "accommodations":

@@ -19,7 +19,7 @@ from matcher.ranker.inputs import PostingInput, SeekerInput
 from matcher.ranker.selection import GRADUATE_MINIMUM, Allocation, allocate
 from matcher.ranker.weights import PARTS, RankerSettings
 
-__all__ = ["RankedRun", "rank"]
+__all__ = ["RankedRun", "rank", "rank_with"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -45,23 +45,42 @@ def rank(
     today: date,
     pinned: set[tuple[int, int]] | None = None,
     exposure_elsewhere: dict[int, int] | None = None,
-    ranker: Ranker | None = None,
     progress: Progress | None = None,
 ) -> RankedRun:
-    """Rank ``seekers`` against ``postings``.
+    """Rank ``seekers`` against ``postings`` (fitting a ranker on the postings)."""
+    ranker = Ranker(postings, settings, today=today)
+    return rank_with(
+        ranker,
+        ranker.seeker_set(seekers),
+        pinned=pinned,
+        exposure_elsewhere=exposure_elsewhere,
+        progress=progress,
+    )
+
+
+def rank_with(
+    ranker: Ranker,
+    seeker_set: SeekerSet,
+    *,
+    rows: np.ndarray | None = None,
+    pinned: set[tuple[int, int]] | None = None,
+    exposure_elsewhere: dict[int, int] | None = None,
+    progress: Progress | None = None,
+) -> RankedRun:
+    """Rank the seekers of ``seeker_set`` (all, or ``rows``) with a prepared ranker.
 
     ``pinned``: (seeker id, posting id) pairs to keep if still feasible. ``exposure_elsewhere``:
     per posting id, how many seekers outside this run already see it (so that a run for some
     seekers respects the limit with the others).
     """
     report = progress or (lambda stage, done, total: None)
-    ranker = ranker or Ranker(postings, settings, today=today)
-    seeker_set = ranker.seeker_set(seekers)
-    report("scoring", 0, len(seekers))
-    found = ranker.candidates(seeker_set)
-    report("scoring", len(seekers), len(seekers))
+    settings = ranker.settings
+    rows = np.arange(len(seeker_set.items)) if rows is None else rows
+    report("scoring", 0, len(rows))
+    found = ranker.candidates(seeker_set, rows=rows)
+    report("scoring", len(rows), len(rows))
     posting_row = {pid: j for j, pid in enumerate(ranker.posting_id.tolist())}
-    seeker_row = {s.id: i for i, s in enumerate(seeker_set.items)}
+    seeker_row = {seeker_set.items[i].id: i for i in rows.tolist()}
     found, pinned_mask = _with_pinned(
         ranker, seeker_set, found, pinned or set(), seeker_row, posting_row
     )
@@ -79,18 +98,18 @@ def rank(
         pinned=pinned_mask,
     )
     report("explaining", 0, len(chosen.seeker))
-    rows = _rows(ranker, seeker_set, chosen, settings)
+    result_rows = _rows(ranker, seeker_set, chosen, settings)
     report("explaining", len(chosen.seeker), len(chosen.seeker))
-    given = np.bincount(chosen.seeker, minlength=len(seeker_set.items))
+    given = np.bincount(chosen.seeker, minlength=len(seeker_set.items))[rows]
     short = (
-        seeker_set.graduate
-        & (found.feasible_per_seeker >= GRADUATE_MINIMUM)
+        seeker_set.graduate[rows]
+        & (found.feasible_per_seeker[rows] >= GRADUATE_MINIMUM)
         & (given < GRADUATE_MINIMUM)
     )
     return RankedRun(
-        rows=rows,
-        seekers=len(seekers),
-        postings=len(postings),
+        rows=result_rows,
+        seekers=int(seeker_set.eligible[rows].sum()),
+        postings=int(ranker.open.sum()),
         feasible_pairs=found.feasible_pairs,
         over_capacity=int(chosen.over_capacity.sum()),
         graduates_short=int(short.sum()),
