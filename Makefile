@@ -36,7 +36,11 @@ check: $(VENV)/.installed-test
 test: check
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
 clean:

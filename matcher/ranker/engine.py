@@ -149,9 +149,7 @@ def _first_index(inverse: np.ndarray, count: int) -> np.ndarray:
     return first
 
 
-def _signatures(
-    rows: Sequence[tuple[int, ...]], width: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _signatures(rows: Sequence[tuple[int, ...]], width: int) -> tuple[np.ndarray, np.ndarray]:
     """Ids of distinct rows, and the distinct rows as an array (one row per id)."""
     ids: dict[tuple[int, ...], int] = {}
     index = np.fromiter(
@@ -657,15 +655,15 @@ class Ranker:
         return ok
 
     def feasible_matrix(self, seekers: SeekerSet) -> np.ndarray:
-        """Every seeker × every posting, feasible or not: for tests on small cases."""
+        """Every seeker × every posting, feasible or not (tests, benchmarks: dense, so for
+        thousands of seekers, not hundreds of thousands)."""
         result = np.zeros((len(seekers.items), len(self.postings)), dtype=bool)
         compat = self._compat_table(seekers)
         for group_rows, columns in seekers.groups(self, np.arange(len(seekers.items))):
-            for row in group_rows:
-                ok = compat[seekers.compat_sig[row], self.compat_sig[columns]]
-                declined = seekers.items[row].declined
-                ok &= ~np.isin(self.posting_id[columns], list(declined))
-                result[row, columns[ok]] = True
+            ok = compat[np.ix_(seekers.compat_sig[group_rows], self.compat_sig[columns])]
+            for k, declined in seekers.declined_in(group_rows):
+                ok[k] &= ~np.isin(self.posting_id[columns], declined)
+            result[np.ix_(group_rows, columns)] = ok
         return result
 
 
