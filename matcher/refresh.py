@@ -145,8 +145,14 @@ class Refresher:
             with read_session(self.engine) as session:
                 inputs = load_seekers(session, ids=wanted)
                 pinned = _pinned(session, wanted)
-                elsewhere = _exposure(session, excluding=wanted)
             seeker_set = ranker.seeker_set(inputs)
+            reachable = ranker.candidates(seeker_set).posting
+            with read_session(self.engine) as session:
+                elsewhere = _exposure(
+                    session,
+                    excluding=wanted,
+                    postings=sorted(set(ranker.posting_id[reachable].tolist())),
+                )
             ranked = rank_with(ranker, seeker_set, pinned=pinned, exposure_elsewhere=elsewhere)
             _store(self.engine, run_id, ranked, replace_seekers=wanted)
         except BaseException as exc:
@@ -411,17 +417,25 @@ def _gaining(
     posting_ids: list[int],
     thresholds: dict[int, float],
 ) -> set[int]:
-    """Seekers for whom one of the new or changed postings would now make their list."""
+    """Seekers whom a new or changed posting could now reach: those for whom it beats the
+    weakest of a full list (or who have room), and of those, per posting, only as many as
+    its exposure limit lets in, best first. So the cost follows what changed."""
     wanted = np.flatnonzero(np.isin(ranker.posting_id, posting_ids) & ranker.open)
     if not len(wanted):
         return set()
     rows = np.array(sorted(row_of.values()), dtype=np.int64)
-    found = ranker.candidates(seekers, rows=rows, postings=wanted, keep=1)
-    gaining = set()
-    for row, score in zip(found.seeker.tolist(), found.score.tolist(), strict=True):
-        seeker_id = seekers.items[row].id
-        if score > thresholds.get(seeker_id, -1.0):
-            gaining.add(seeker_id)
+    found = ranker.candidates(seekers, rows=rows, postings=wanted, keep=LIST_LENGTH)
+    seeker_ids = np.array([seekers.items[row].id for row in found.seeker.tolist()])
+    beats = found.score > np.array([thresholds.get(s, -1.0) for s in seeker_ids.tolist()])
+    limit = ranker.settings.exposure_per_opening * ranker.openings
+    gaining: set[int] = set()
+    order = np.lexsort((-found.score[beats], found.posting[beats]))
+    posting, seeker_id = found.posting[beats][order], seeker_ids[beats][order]
+    first = np.concatenate(([True], posting[1:] != posting[:-1])) if len(posting) else posting
+    place = np.arange(len(posting)) - np.maximum.accumulate(
+        np.where(first, np.arange(len(posting)), 0)
+    )
+    gaining.update(seeker_id[place < limit[posting]].tolist())
     return gaining
 
 
@@ -434,7 +448,11 @@ def _pinned(session: Session, seeker_ids: list[int] | None) -> set[tuple[int, in
     return {(s, p) for s, p in session.execute(query)}
 
 
-def _exposure(session: Session, *, excluding: list[int]) -> dict[int, int]:
+def _exposure(
+    session: Session, *, excluding: list[int], postings: list[int] | None = None
+) -> dict[int, int]:
+    """How many seekers (other than ``excluding``) see each posting now (of ``postings``
+    only, if given: for one seeker, the postings they could be given)."""
     query = (
         select(col(Recommendation.posting_id), func.count())
         .where(
@@ -442,6 +460,8 @@ def _exposure(session: Session, *, excluding: list[int]) -> dict[int, int]:
         )
         .group_by(col(Recommendation.posting_id))
     )
+    if postings is not None:
+        query = query.where(col(Recommendation.posting_id).in_(postings))
     return {p: n for p, n in session.execute(query)}
 
 
@@ -498,7 +518,7 @@ def _store(
                 recommendations=len(rows),
             )
         )
-    _clean_up(engine, run_id)
+    _clean_up(engine, replace_seekers)
 
 
 def _statuses(
@@ -517,18 +537,18 @@ def _statuses(
     return {(s, p): (status, reason, at) for s, p, status, reason, at in session.execute(query)}
 
 
-def _clean_up(engine: Engine, run_id: int) -> None:
-    """Drop replaced rows that never got an outcome, and rows of runs that did not finish.
-    Rows with an outcome stay: they are the history that the KPI figures and learning use."""
+def _clean_up(engine: Engine, seekers: list[int] | None) -> None:
+    """Drop replaced rows that never got an outcome, and rows of runs that did not finish
+    (of the given seekers only, after a run for some). Rows with an outcome stay: they are
+    the history that the KPI figures and learning use."""
     table = table_of(Recommendation)
     runs = table_of(RefreshRun)
     finished = select(runs.c.id).where(runs.c.status != "running")
     failed = select(runs.c.id).where(runs.c.status == "failed")
+    condition = table.c.active.is_(False) & (
+        ((table.c.status == "new") & table.c.run_id.in_(finished)) | table.c.run_id.in_(failed)
+    )
+    if seekers is not None:
+        condition = condition & table.c.seeker_id.in_(seekers)
     with write_session(engine) as session:
-        session.execute(
-            delete(table).where(
-                table.c.active.is_(False),
-                ((table.c.status == "new") & table.c.run_id.in_(finished))
-                | table.c.run_id.in_(failed),
-            )
-        )
+        session.execute(delete(table).where(condition))

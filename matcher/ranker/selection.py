@@ -63,9 +63,9 @@ def allocate(
     """
     net = score
     if priced:  # without prices: the plain greedy, for comparison (bench/ranker_quality.py)
-        net = score - prices(seeker=seeker, posting=posting, score=score, capacity=capacity)[
-            posting
-        ]
+        net = (
+            score - prices(seeker=seeker, posting=posting, score=score, capacity=capacity)[posting]
+        )
     order = np.argsort(-net)
     s_sorted, p_sorted = seeker[order], posting[order]
     employer_sorted = employer[p_sorted]
