@@ -122,7 +122,7 @@ class Jobseeker(SQLModel, table=True):
     # The seeker's own sign-in (graduate portal), if they have one.
     user_id: int | None = Field(default=None, foreign_key="app_user.id", unique=True)
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)  # what changed since
     # Optimistic locking: a save must name the version it read (SECURITY.md item 24).
     version: int = Field(default=1)
 
@@ -137,7 +137,7 @@ class CapabilityProfile(SQLModel, table=True):
     levels: dict[str, int] = _json(dict)  # dimension -> 0..2
     source: str = Field(max_length=20)  # "import" or "assessment"
     assessed_by: int | None = Field(default=None, foreign_key="app_user.id")
-    assessed_at: datetime = Field(default_factory=utcnow)
+    assessed_at: datetime = Field(default_factory=utcnow, index=True)
     notes: str = Field(default="")
 
 
@@ -206,7 +206,7 @@ class Posting(SQLModel, table=True):
     profile_version: str | None = Field(default=None, max_length=16)
     status: str = Field(default="open", max_length=20, index=True)  # open / closed
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)  # what changed since
     version: int = Field(default=1)
 
 
@@ -239,12 +239,22 @@ class Recommendation(SQLModel, table=True):
         UniqueConstraint("run_id", "seeker_id", "posting_id"),
         Index("ix_recommendation_seeker_active", "seeker_id", "active"),
         Index("ix_recommendation_posting_active", "posting_id", "active"),
-        # Only the active rows: what a refresh switches off, and what readers want.
+        # Only the active rows: what a refresh switches off, what readers want, and (with
+        # the score) the weakest of each list that an incremental refresh compares with.
         Index(
             "ix_recommendation_active",
             "seeker_id",
+            "score",
             sqlite_where=text("active"),
             postgresql_where=text("active"),
+        ),
+        # Declines are read at every refresh: never recommend a declined posting again.
+        Index(
+            "ix_recommendation_declined",
+            "seeker_id",
+            "posting_id",
+            sqlite_where=text("status = 'declined'"),
+            postgresql_where=text("status = 'declined'"),
         ),
     )
 

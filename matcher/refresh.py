@@ -47,14 +47,10 @@ from matcher.ranking_inputs import (
     update_stale_profiles,
 )
 
-__all__ = ["RefreshSummary", "Refresher", "SeekerNotFound", "full_refresh", "refresh_seekers"]
+__all__ = ["RefreshSummary", "Refresher", "full_refresh"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
-
-
-class SeekerNotFound(LookupError):
-    pass
 
 
 @dataclass
@@ -146,13 +142,11 @@ class Refresher:
                 inputs = load_seekers(session, ids=wanted)
                 pinned = _pinned(session, wanted)
             seeker_set = ranker.seeker_set(inputs)
-            reachable = ranker.candidates(seeker_set).posting
-            with read_session(self.engine) as session:
-                elsewhere = _exposure(
-                    session,
-                    excluding=wanted,
-                    postings=sorted(set(ranker.posting_id[reachable].tolist())),
-                )
+
+            def elsewhere(postings: list[int]) -> dict[int, int]:
+                with read_session(self.engine) as session:
+                    return _exposure(session, excluding=wanted, postings=postings)
+
             ranked = rank_with(ranker, seeker_set, pinned=pinned, exposure_elsewhere=elsewhere)
             _store(self.engine, run_id, ranked, replace_seekers=wanted)
         except BaseException as exc:
@@ -183,9 +177,10 @@ class Refresher:
             thresholds = _thresholds(session)
         run_id = _start_run(self.engine, "incremental")
         try:
-            changed = set(posting_ids)
-            postings = [p for p in warm.postings if p.id not in changed] + changed_postings
-            ranker = warm.ranker.with_postings(postings, today=today)
+            ranker = warm.ranker.with_changes(
+                removed=posting_ids, added=changed_postings, today=today
+            )
+            postings = ranker.postings
             seekers, row_of = warm.seekers, dict(warm.row_of)
             if changed_seekers:
                 for seeker in changed_seekers:  # their old rows stop counting
@@ -199,7 +194,11 @@ class Refresher:
             rows = np.array(sorted(row_of[s] for s in affected if s in row_of), dtype=np.int64)
             with read_session(self.engine) as session:
                 pinned = _pinned(session, sorted(affected))
-                elsewhere = _exposure(session, excluding=sorted(affected))
+
+            def elsewhere(reachable: list[int]) -> dict[int, int]:
+                with read_session(self.engine) as session:
+                    return _exposure(session, excluding=sorted(affected), postings=reachable)
+
             ranked = rank_with(
                 ranker,
                 seekers,
@@ -260,29 +259,6 @@ def full_refresh(
     """Rank every seeker who may be matched against every open posting."""
     day = today or date.today()
     return Refresher(engine, settings=settings, today=lambda: day).full(progress=progress)
-
-
-def refresh_seekers(
-    engine: Engine,
-    seeker_ids: Iterable[int],
-    *,
-    kind: str = "single",
-    today: date | None = None,
-    settings: RankerSettings | None = None,
-) -> RefreshSummary:
-    """Rank some seekers again (see ``Refresher.seekers``)."""
-    day = today or date.today()
-    return Refresher(engine, settings=settings, today=lambda: day).seekers(seeker_ids, kind=kind)
-
-
-def seeker_id_of(engine: Engine, external_id: str) -> int:
-    with read_session(engine) as session:
-        found = session.execute(
-            select(col(Jobseeker.id)).where(col(Jobseeker.external_id) == external_id)
-        ).scalar()
-    if found is None:
-        raise SeekerNotFound(f"no seeker has the id {external_id}")
-    return int(found)
 
 
 # --- runs ---------------------------------------------------------------------------------

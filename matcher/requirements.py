@@ -37,7 +37,6 @@ __all__ = [
     "SeekerProfile",
     "posting_profile",
     "profile_version",
-    "requirement_profile",
     "seeker_profile",
 ]
 
@@ -109,13 +108,6 @@ class PostingProfile:
     intrinsic: list[str]  # dimensions no accommodation bridges
     text_accommodations: list[str]  # accommodations the text says are offered
     text_skills: list[str]  # vocabulary skills the text mentions
-
-
-def requirement_profile(
-    *, category: str, text: str = "", explicit: dict[str, int] | None = None
-) -> dict[str, int]:
-    """The effective requirement profile (see the module doc)."""
-    return posting_profile(category=category, text=text, explicit=explicit).demands
 
 
 def posting_profile(

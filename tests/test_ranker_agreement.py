@@ -1,6 +1,7 @@
 """The fast ranker agrees with the slow reference on random small cases (STYLE.md habit 6)."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from matcher.ranker.engine import Ranker
@@ -9,7 +10,11 @@ from matcher.ranker.weights import PARTS, load_settings
 from tests.ranker_cases import TODAY, cases
 
 SETTINGS = load_settings()
-SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 def build(seekers, postings):
@@ -39,9 +44,11 @@ def test_score_parts_agree(case):
         assert np.allclose(parts[k], [expected[p] for p in PARTS], atol=1e-5), (i, j)
 
 
+@pytest.mark.parametrize("few", [0, 32])  # the group's posting matrices transposed or not
 @SLOW
-@given(cases())
-def test_candidates_are_every_feasible_pair_with_the_reference_score(case):
+@given(case=cases())
+def test_candidates_are_every_feasible_pair_with_the_reference_score(few, case, monkeypatch):
+    monkeypatch.setattr("matcher.ranker.engine._FEW_SEEKERS", few)
     seekers, postings = case
     fast, seeker_set, slow = build(seekers, postings)
     found = fast.candidates(seeker_set, keep=len(postings))

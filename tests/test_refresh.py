@@ -54,12 +54,14 @@ def test_a_full_refresh_recommends_and_records_its_run(loaded):
 def test_graduates_get_at_least_three_when_three_are_feasible(loaded):
     summary = full_refresh(loaded)
     with Session(loaded) as session:
-        counts = dict(session.execute(
-            select(Recommendation.seeker_id, func.count())
-            .join(Jobseeker, Jobseeker.id == Recommendation.seeker_id)
-            .where(Recommendation.active, Jobseeker.is_graduate)
-            .group_by(Recommendation.seeker_id)
-        ).all())
+        counts = dict(
+            session.execute(
+                select(Recommendation.seeker_id, func.count())
+                .join(Jobseeker, Jobseeker.id == Recommendation.seeker_id)
+                .where(Recommendation.active, Jobseeker.is_graduate)
+                .group_by(Recommendation.seeker_id)
+            ).all()
+        )
     assert summary.graduates_short == 0
     assert counts and min(counts.values()) >= 3
 
@@ -69,17 +71,22 @@ def test_a_second_refresh_replaces_the_set_and_keeps_outcomes(loaded):
     first = active(loaded)
     sent = first[0]
     with write_session(loaded) as session:
-        session.execute(update(Recommendation).where(Recommendation.id == sent.id)
-                        .values(status="applied", status_at=utcnow()))
+        session.execute(
+            update(Recommendation)
+            .where(Recommendation.id == sent.id)
+            .values(status="applied", status_at=utcnow())
+        )
     second_summary = full_refresh(loaded)
     second = active(loaded)
     assert {r.run_id for r in second} == {second_summary.run_id}
     kept = [r for r in second if (r.seeker_id, r.posting_id) == (sent.seeker_id, sent.posting_id)]
     assert len(kept) == 1 and kept[0].status == "applied"  # pinned and carried over
     with Session(loaded) as session:
-        stale = session.execute(select(func.count()).select_from(Recommendation).where(
-            Recommendation.run_id != second_summary.run_id, Recommendation.status == "new"
-        )).scalar_one()
+        stale = session.execute(
+            select(func.count())
+            .select_from(Recommendation)
+            .where(Recommendation.run_id != second_summary.run_id, Recommendation.status == "new")
+        ).scalar_one()
     assert stale == 0  # replaced rows without an outcome are cleaned up
 
 
@@ -87,8 +94,11 @@ def test_a_declined_posting_is_not_recommended_again(loaded):
     full_refresh(loaded)
     row = active(loaded)[0]
     with write_session(loaded) as session:
-        session.execute(update(Recommendation).where(Recommendation.id == row.id)
-                        .values(status="declined", status_reason="太远", status_at=utcnow()))
+        session.execute(
+            update(Recommendation)
+            .where(Recommendation.id == row.id)
+            .values(status="declined", status_reason="太远", status_at=utcnow())
+        )
     full_refresh(loaded)
     again = active(loaded, seeker_id=row.seeker_id)
     assert row.posting_id not in {r.posting_id for r in again}
@@ -98,8 +108,11 @@ def test_withdrawing_consent_removes_the_seeker_from_matching(loaded):
     full_refresh(loaded)
     seeker_id = active(loaded)[0].seeker_id
     with write_session(loaded) as session:
-        session.execute(update(Jobseeker).where(Jobseeker.id == seeker_id)
-                        .values(consent=False, updated_at=utcnow()))
+        session.execute(
+            update(Jobseeker)
+            .where(Jobseeker.id == seeker_id)
+            .values(consent=False, updated_at=utcnow())
+        )
     Refresher(loaded).incremental()
     assert active(loaded, seeker_id=seeker_id) == []
 
@@ -124,8 +137,17 @@ def test_incremental_after_new_postings_touches_only_affected_seekers(loaded, va
     refresher = Refresher(loaded)
     refresher.full()
     before = {r.seeker_id: r.run_id for r in active(loaded)}
-    rows = [posting_row(n, 单位性质="国有企业", 工作地点="贵州省", 招聘人数="10",
-                        岗位名称=f"在线客服专员{n}", 工作方式="远程") for n in range(5)]
+    rows = [
+        posting_row(
+            n,
+            单位性质="国有企业",
+            工作地点="贵州省",
+            招聘人数="10",
+            岗位名称=f"在线客服专员{n}",
+            工作方式="远程",
+        )
+        for n in range(5)
+    ]
     assert import_file(loaded, vault, kind="postings", path=write_csv(tmp_path / "p.csv", rows)).ok
     summary = refresher.incremental()
     assert summary.kind == "incremental"
@@ -143,8 +165,11 @@ def test_incremental_withdraws_a_closed_posting(loaded):
     refresher.full()
     posting_id = active(loaded)[0].posting_id
     with write_session(loaded) as session:
-        session.execute(update(Posting).where(Posting.id == posting_id)
-                        .values(status="closed", updated_at=utcnow()))
+        session.execute(
+            update(Posting)
+            .where(Posting.id == posting_id)
+            .values(status="closed", updated_at=utcnow())
+        )
     refresher.incremental()
     assert active(loaded, posting_id=posting_id) == []
 
@@ -163,9 +188,13 @@ def test_one_seeker_on_demand_respects_the_others(loaded):
     mine = active(loaded, seeker_id=seeker_id)
     assert {r.run_id for r in mine} == {summary.run_id}
     with Session(loaded) as session:
-        exposure = dict(session.execute(
-            select(Recommendation.posting_id, func.count()).where(Recommendation.active)
-            .group_by(Recommendation.posting_id)).all())
+        exposure = dict(
+            session.execute(
+                select(Recommendation.posting_id, func.count())
+                .where(Recommendation.active)
+                .group_by(Recommendation.posting_id)
+            ).all()
+        )
         openings = dict(session.execute(select(Posting.id, Posting.openings)).all())
     over = [p for p, n in exposure.items() if n > 5 * openings[p]]
     assert not over or all(p in {r.posting_id for r in mine} for p in over)
@@ -180,8 +209,11 @@ def test_postings_past_their_deadline_are_not_recommended(loaded):
 
 def _posting_ids(engine, external_ids):
     with Session(engine) as session:
-        return session.execute(
-            select(Posting.id).where(Posting.external_id.in_(external_ids))).scalars().all()
+        return (
+            session.execute(select(Posting.id).where(Posting.external_id.in_(external_ids)))
+            .scalars()
+            .all()
+        )
 
 
 def test_the_command_line_refresh_recommend_and_why(cli, loaded):
@@ -195,8 +227,9 @@ def test_the_command_line_refresh_recommend_and_why(cli, loaded):
     assert {"posting_id", "rank", "score", "reasons", "needs_accommodation"} <= set(rec)
     table = cli.invoke(main, ["recommend", seeker["seeker_id"]])
     assert table.exit_code == 0 and rec["posting_id"] in table.stdout
-    why = json.loads(cli.invoke(main, ["why", seeker["seeker_id"], rec["posting_id"],
-                                       "--format", "json"]).stdout)
+    why = json.loads(
+        cli.invoke(main, ["why", seeker["seeker_id"], rec["posting_id"], "--format", "json"]).stdout
+    )
     assert why["feasible"] and why["recommended_rank"] == rec["rank"] and why["reasons"]
     text = cli.invoke(main, ["why", seeker["seeker_id"], rec["posting_id"], "--lang", "en"])
     assert "recommended, rank" in text.stdout
@@ -211,12 +244,21 @@ def test_why_names_every_failed_constraint(cli, loaded):
         seeker = session.execute(select(Jobseeker).where(Jobseeker.consent)).scalars().first()
         posting = session.execute(select(Posting)).scalars().first()
     with write_session(loaded) as session:
-        session.execute(update(Jobseeker).where(Jobseeker.id == seeker.id)
-                        .values(education="primary", is_graduate=False))
-        session.execute(update(Posting).where(Posting.id == posting.id)
-                        .values(education_min="bachelor", graduate_only=True))
-    result = json.loads(cli.invoke(main, ["why", seeker.external_id, posting.external_id,
-                                          "--format", "json"]).stdout)
+        session.execute(
+            update(Jobseeker)
+            .where(Jobseeker.id == seeker.id)
+            .values(education="primary", is_graduate=False)
+        )
+        session.execute(
+            update(Posting)
+            .where(Posting.id == posting.id)
+            .values(education_min="bachelor", graduate_only=True)
+        )
+    result = json.loads(
+        cli.invoke(
+            main, ["why", seeker.external_id, posting.external_id, "--format", "json"]
+        ).stdout
+    )
     codes = {e["code"] for e in result["exclusions"]}
     assert not result["feasible"] and {"education", "graduate_only"} <= codes
     assert all(e["zh"] and e["en"] for e in result["exclusions"])

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -210,6 +210,23 @@ class Candidates:
         return int(self.feasible_per_seeker.sum())
 
 
+_FEW_SEEKERS = 32
+
+
+class _Side:
+    """A posting-side matrix (postings × features) of a group, for products with blocks of
+    seekers (seekers × features), giving seekers × postings."""
+
+    def __init__(self, matrix: sparse.csr_matrix, transposed: bool) -> None:
+        self.matrix = matrix
+        self.transposed = matrix.T.tocsr() if transposed else None
+
+    def times(self, seekers: sparse.csr_matrix) -> sparse.spmatrix:
+        if self.transposed is not None:
+            return seekers @ self.transposed
+        return (self.matrix @ seekers.T).T
+
+
 class Vocabulary:
     """What a refresh fits on the postings and every ranker and seeker set shares: the
     text model, the skills and their weights, the majors, the index of categories and
@@ -230,6 +247,10 @@ class Vocabulary:
         self.text_model = BigramTfidf(min_df=min_df, max_df=max_df).fit([p.text for p in postings])
         self.categories = {key: i for i, key in enumerate(occupations().by_key)}
         self.area_nodes = {code: i for i, code in enumerate([ANYWHERE, *areas().by_code])}
+        # Per area node: itself, the divisions above it, and "anywhere" (node 0).
+        self.area_ancestors = [(0,)] + [
+            (*(self.area_nodes[a] for a in areas().ancestors(code)), 0) for code in areas().by_code
+        ]
         self.skill_index: dict[str, int] = {}
         for posting in postings:
             for skill in posting.skills:
@@ -308,10 +329,31 @@ class Ranker:
         self.major_index = vocab.major_index
         self._build_posting_arrays()
 
-    def with_postings(self, postings: Sequence[PostingInput], *, today: date) -> Ranker:
-        """A ranker of other postings that shares this one's vocabulary (and so works with
-        the same seeker sets)."""
-        return Ranker(postings, self.settings, today=today, vocabulary=self.vocabulary)
+    @cached_property
+    def posting_row(self) -> dict[int, int]:
+        """Posting id -> its index in this ranker."""
+        return {pid: j for j, pid in enumerate(self.posting_id.tolist())}
+
+    # Row-aligned posting arrays: what ``with_changes`` keeps or appends row by row.
+    _ROW_ARRAYS = (
+        "posting_id",
+        "employer",
+        "category",
+        "area",
+        "city",
+        "remote",
+        "open",
+        "openings",
+        "salary",
+        "freshness",
+        "favoured",
+        "demand",
+        "intrinsic",
+        "bridges",
+        "compat_values",
+        "extra_values",
+    )
+    _ROW_MATRICES = ("text", "skills", "majors")
 
     def _build_posting_arrays(self) -> None:
         postings, index = self.postings, areas()
@@ -367,26 +409,67 @@ class Ranker:
                     int(p.employer_kind in favoured),
                 )
             )
-        self.compat_sig, self.compat_rows = _signatures(compat_rows, 3 + len(dims))
-        self.extra_sig, self.extra_rows = _signatures(extra_rows, 3)
-
+        self.compat_values = np.array(compat_rows, dtype=np.int32).reshape(n, 3 + len(dims))
+        self.extra_values = np.array(extra_rows, dtype=np.int32).reshape(n, 3)
         self.text = self.text_model.transform([p.text for p in postings])
         self.skills = self.vocabulary.skill_matrix(postings, weighted=True)
+        self.majors = self.vocabulary.major_matrix([p.majors for p in postings])
+        self._finish()
+
+    def _finish(self) -> None:
+        """What follows from the row arrays: signatures, weighted matrices, area buckets."""
+        self.compat_sig, self.compat_rows = _distinct(self.compat_values)
+        self.extra_sig, self.extra_rows = _distinct(self.extra_values)
         # Pre-weighted copies for block scoring: one product gives the weighted part.
         w = self.w
         self._text_scaled = (self.text * (w["text"] * self.settings.text_scale)).tocsr()
         self._skills_weighted = (self.skills * w["skills"]).tocsr()
-        self.majors = self.vocabulary.major_matrix([p.majors for p in postings])
-
         # Open postings under each area node (its subtree) and exactly at it.
         self.under: dict[int, list[int]] = defaultdict(list)
         self.at: dict[int, list[int]] = defaultdict(list)
         self.remote_open = np.flatnonzero(self.remote & self.open)
         for row in np.flatnonzero(self.open).tolist():
-            code = postings[row].area_code
-            self.at[self.area_nodes[code]].append(row)
-            for ancestor in (*index.ancestors(code), ANYWHERE):
-                self.under[self.area_nodes[ancestor]].append(row)
+            node = int(self.area[row])
+            self.at[node].append(row)
+            for ancestor in self.vocabulary.area_ancestors[node]:
+                self.under[ancestor].append(row)
+
+    def with_changes(
+        self, *, removed: Iterable[int], added: Sequence[PostingInput], today: date
+    ) -> Ranker:
+        """This ranker without the postings ``removed`` (ids) and with ``added``, sharing the
+        vocabulary: the kept rows are copied, only the added ones are computed."""
+        gone = np.isin(self.posting_id, list(removed))
+        fresh = Ranker(added, self.settings, today=today, vocabulary=self.vocabulary)
+        joined = object.__new__(Ranker)
+        for name in (
+            "vocabulary",
+            "settings",
+            "today",
+            "weights",
+            "w",
+            "text_model",
+            "categories",
+            "area_nodes",
+            "skill_index",
+            "skill_weight",
+            "major_index",
+        ):
+            setattr(joined, name, getattr(fresh, name))
+        joined.postings = [
+            p for p, g in zip(self.postings, gone.tolist(), strict=True) if not g
+        ] + list(added)
+        keep = ~gone
+        for name in self._ROW_ARRAYS:
+            setattr(joined, name, np.concatenate([getattr(self, name)[keep], getattr(fresh, name)]))
+        for name in self._ROW_MATRICES:
+            setattr(
+                joined,
+                name,
+                sparse.vstack([getattr(self, name)[keep], getattr(fresh, name)], format="csr"),
+            )
+        joined._finish()
+        return joined
 
     # --- seekers ------------------------------------------------------------------------
 
@@ -429,9 +512,12 @@ class Ranker:
                 seekers, group_rows, columns, compat, extras, keep, feasible_count
             )
 
-        # numpy and scipy release the GIL in the array work, so threads use every core.
-        with ThreadPoolExecutor(max_workers=_threads()) as pool:
-            found = [part for result in pool.map(score, tasks) for part in result]
+        if len(tasks) <= 1:  # one seeker on demand: no thread pool to start
+            found = [part for task in tasks for part in score(task)]
+        else:
+            # numpy and scipy release the GIL in the array work, so threads use every core.
+            with ThreadPoolExecutor(max_workers=_threads()) as pool:
+                found = [part for result in pool.map(score, tasks) for part in result]
         if not found:
             empty = np.zeros(0, dtype=np.int64)
             return Candidates(empty, empty, np.zeros(0, np.float32), feasible_count)
@@ -459,9 +545,12 @@ class Ranker:
         place) is computed once per distinct value in the block and gathered by row, which
         costs about a nanosecond per cell; the constraints enter the same way, as 0 or -inf.
         """
-        text_t = self._text_scaled[columns].T.tocsr()
-        skills_t = self._skills_weighted[columns].T.tocsr()
-        majors_t = self.majors[columns].T.tocsr()
+        # For many seekers, the group's posting matrices are transposed once (one seeker
+        # on demand would pay more for that than for the products themselves).
+        transposed = len(group_rows) > _FEW_SEEKERS
+        text_t = _Side(self._text_scaled[columns], transposed)
+        skills_t = _Side(self._skills_weighted[columns], transposed)
+        majors_t = _Side(self.majors[columns], transposed)
         fixed = self._group_columns(columns)
         group_rows = group_rows[np.argsort(seekers.compat_sig[group_rows], kind="stable")]
         step = max(1, _BLOCK_CELLS // len(columns))
@@ -499,9 +588,9 @@ class Ranker:
         fixed: dict[str, np.ndarray],
         compat: np.ndarray,
         extras: np.ndarray,
-        text_t: sparse.csr_matrix,
-        skills_t: sparse.csr_matrix,
-        majors_t: sparse.csr_matrix,
+        text_t: _Side,
+        skills_t: _Side,
+        majors_t: _Side,
     ) -> np.ndarray:
         """Weighted scores of a block of seekers × the group's postings; -inf where a
         constraint fails."""
@@ -527,12 +616,12 @@ class Ranker:
         )[which.ravel()]
         score += fixed["freshness"]
         score += seekers.affinity[block][:, fixed["category"]]
-        text = (seekers.text[block] @ text_t).toarray()
+        text = text_t.times(seekers.text[block]).toarray()
         np.minimum(text, w["text"], out=text)
         score += text
-        skills = (seekers.skills[block] @ skills_t).tocoo()
+        skills = skills_t.times(seekers.skills[block]).tocoo()
         score[skills.row, skills.col] += skills.data
-        listed = (seekers.majors[block] @ majors_t).tocoo()
+        listed = majors_t.times(seekers.majors[block]).tocoo()
         if listed.nnz:
             field = seekers.major_field[block[listed.row], fixed["category"][listed.col]]
             score[listed.row, listed.col] += w["major"] * (1.0 - 0.8 * field)

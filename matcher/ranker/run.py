@@ -22,6 +22,7 @@ from matcher.ranker.weights import PARTS, RankerSettings
 __all__ = ["RankedRun", "rank", "rank_with"]
 
 Progress = Callable[[str, int, int], None]
+Exposure = dict[int, int] | Callable[[list[int]], dict[int, int]]
 
 
 @dataclass
@@ -64,14 +65,15 @@ def rank_with(
     *,
     rows: np.ndarray | None = None,
     pinned: set[tuple[int, int]] | None = None,
-    exposure_elsewhere: dict[int, int] | None = None,
+    exposure_elsewhere: Exposure | None = None,
     progress: Progress | None = None,
 ) -> RankedRun:
     """Rank the seekers of ``seeker_set`` (all, or ``rows``) with a prepared ranker.
 
     ``pinned``: (seeker id, posting id) pairs to keep if still feasible. ``exposure_elsewhere``:
     per posting id, how many seekers outside this run already see it (so that a run for some
-    seekers respects the limit with the others).
+    seekers respects the limit with the others); or a function giving that for the posting
+    ids the seekers could be given, called once their candidates are known.
     """
     report = progress or (lambda stage, done, total: None)
     settings = ranker.settings
@@ -79,12 +81,15 @@ def rank_with(
     report("scoring", 0, len(rows))
     found = ranker.candidates(seeker_set, rows=rows)
     report("scoring", len(rows), len(rows))
-    posting_row = {pid: j for j, pid in enumerate(ranker.posting_id.tolist())}
+    posting_row = ranker.posting_row
     seeker_row = {seeker_set.items[i].id: i for i in rows.tolist()}
     found, pinned_mask = _with_pinned(
         ranker, seeker_set, found, pinned or set(), seeker_row, posting_row
     )
     capacity = settings.exposure_per_opening * ranker.openings
+    if callable(exposure_elsewhere):
+        reachable = sorted(set(ranker.posting_id[found.posting].tolist()))
+        exposure_elsewhere = exposure_elsewhere(reachable)
     for pid, used in (exposure_elsewhere or {}).items():
         if pid in posting_row:
             capacity[posting_row[pid]] -= used

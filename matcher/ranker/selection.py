@@ -62,7 +62,9 @@ def allocate(
     posting; ``pinned`` marks candidate pairs that must be kept.
     """
     net = score
-    if priced:  # without prices: the plain greedy, for comparison (bench/ranker_quality.py)
+    # Without prices: the plain greedy, for comparison (bench/ranker_quality.py), and for one
+    # seeker, who competes with nobody in this run.
+    if priced and len(np.unique(seeker)) > 1:
         net = (
             score - prices(seeker=seeker, posting=posting, score=score, capacity=capacity)[posting]
         )

@@ -96,6 +96,8 @@ class BigramTfidf:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if self.weighting_ is None:  # nothing to compare texts by
             return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+        if not texts:
+            return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=np.float32)
         documents, codes = bigram_codes(texts)
         weighted = self.weighting_.transform(self._counts(documents, codes, len(texts)))
         return sparse.csr_matrix(weighted, dtype=np.float32)
