@@ -149,32 +149,6 @@ def _first_index(inverse: np.ndarray, count: int) -> np.ndarray:
     return first
 
 
-def _signatures(rows: Sequence[tuple[int, ...]], width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ids of distinct rows, and the distinct rows as an array (one row per id)."""
-    ids: dict[tuple[int, ...], int] = {}
-    index = np.fromiter(
-        (ids.setdefault(row, len(ids)) for row in rows), dtype=np.int32, count=len(rows)
-    )
-    return index, np.array(list(ids), dtype=np.int32).reshape(len(ids), width)
-
-
-_AREA_KEYS: dict[tuple[int, str, tuple[str, ...]], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-
-
-def _area_key(
-    nodes: dict[str, int], area_code: str, willing: tuple[str, ...]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The nodes a seeker accepts (their county, their willing areas) and the broader nodes
-    they live under; cached, since most seekers share a few combinations."""
-    key = (id(nodes), area_code, willing)
-    found = _AREA_KEYS.get(key)
-    if found is None:
-        accepted = tuple(sorted({nodes[c] for c in (area_code, *willing)}))
-        broad = tuple(sorted(nodes[c] for c in areas().ancestors(area_code)[1:]))
-        found = _AREA_KEYS[key] = (accepted, broad)
-    return found
-
-
 def _objects(values: Sequence[object]) -> np.ndarray:
     """A one-dimensional array of Python objects (numpy would make tuples a 2-d array)."""
     array = np.empty(len(values), dtype=object)
@@ -251,6 +225,7 @@ class Vocabulary:
         self.area_ancestors = [(0,)] + [
             (*(self.area_nodes[a] for a in areas().ancestors(code)), 0) for code in areas().by_code
         ]
+        self._area_keys: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], ...]] = {}
         self.skill_index: dict[str, int] = {}
         for posting in postings:
             for skill in posting.skills:
@@ -265,6 +240,18 @@ class Vocabulary:
         for posting in postings:
             for major in posting.majors:
                 self.major_index.setdefault(norm_key(major), len(self.major_index))
+
+    def area_key(self, area_code: str, willing: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+        """The nodes a seeker accepts (their county, their willing areas) and the broader
+        nodes they live under; cached, since most seekers share a few combinations."""
+        key = (area_code, willing)
+        found = self._area_keys.get(key)
+        if found is None:
+            nodes = self.area_nodes
+            accepted = tuple(sorted({nodes[c] for c in (area_code, *willing)}))
+            broad = tuple(sorted(nodes[c] for c in areas().ancestors(area_code)[1:]))
+            found = self._area_keys[key] = (accepted, broad)
+        return found
 
     def skill_matrix(
         self, items: Sequence[PostingInput | SeekerInput], *, weighted: bool
@@ -834,13 +821,10 @@ class SeekerSet:
         ).reshape(n, 3)
         # The area key: the nodes a seeker accepts (their county, their willing areas) and
         # the broader nodes they live under (postings listed for a whole city reach them).
-        keys = [self._area_key(s) for s in self.items]
+        keys = [vocabulary.area_key(s.area_code, s.willing_areas) for s in self.items]
         self.accepted = _objects([k[0] for k in keys])
         self.broad = _objects([k[1] for k in keys])
         self._finish()
-
-    def _area_key(self, seeker: SeekerInput) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        return _area_key(self.vocabulary.area_nodes, seeker.area_code, seeker.willing_areas)
 
     def _finish(self) -> None:
         """Signatures (distinct trait combinations) and the declined postings."""
