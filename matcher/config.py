@@ -35,6 +35,8 @@ class Settings:
     instance_dir: Path
     secret_key: str
     data_key: bytes
+    # Proxies in front of the web app trusted to set X-Forwarded-For (0: none).
+    proxy_hops: int = 0
 
     @property
     def production(self) -> bool:
@@ -75,7 +77,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         instance_dir=instance_dir,
         secret_key=secret_key,
         data_key=data_key,
+        proxy_hops=_int(env, "JOBBRIDGE_PROXY_HOPS", 0),
     )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ConfigError(f"{name}={text!r} must be a whole number")
+    return int(text)
 
 
 def new_data_key() -> str:

@@ -28,7 +28,7 @@ from matcher.models import Employer, Jobseeker, Posting, Recommendation
 from matcher.occupations import occupations
 from matcher.profiles import format_levels
 
-__all__ = ["EXPORT_KINDS", "FORMATS", "export", "neutralize"]
+__all__ = ["EXPORT_KINDS", "FORMATS", "export", "neutralize", "write_table"]
 
 EXPORT_KINDS = ("recommendations", "postings", "seekers")
 FORMATS = ("csv", "xlsx", "json")
@@ -64,8 +64,15 @@ def export(session: Session, *, kind: str, fmt: str, out: IO[bytes]) -> int:
     if fmt == "json":
         return _write_json(columns, rows, out)
     headers = [f"{zh}({field})" for field, zh in columns]
-    table = ([neutralize(_cell(row[field])) for field, _ in columns] for row in rows)
-    return _write_csv(headers, table, out) if fmt == "csv" else _write_xlsx(headers, table, out)
+    return write_table(
+        headers, ([_cell(row[field]) for field, _ in columns] for row in rows), fmt=fmt, out=out
+    )
+
+
+def write_table(headers: list[str], table: Iterator[list[str]], *, fmt: str, out: IO[bytes]) -> int:
+    """Write a table of text cells as csv (UTF-8 with BOM) or xlsx, formulas neutralised."""
+    safe = ([neutralize(cell) for cell in row] for row in table)
+    return _write_csv(headers, safe, out) if fmt == "csv" else _write_xlsx(headers, safe, out)
 
 
 # --- rows ------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ __all__ = [
     "CapabilityProfile",
     "Employer",
     "Jobseeker",
+    "LoginAttempt",
     "Posting",
     "PostingCampaign",
     "Recommendation",
     "RefreshRun",
+    "ServicePlan",
     "ServiceRecord",
     "User",
     "table_of",
@@ -277,6 +279,7 @@ class Recommendation(SQLModel, table=True):
 
 class ServiceRecord(SQLModel, table=True):
     __tablename__ = "service_record"
+    __table_args__ = (Index("ix_service_record_seeker_served", "seeker_id", "served_on"),)
 
     id: int | None = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="jobseeker.id", index=True, ondelete="CASCADE")
@@ -286,6 +289,33 @@ class ServiceRecord(SQLModel, table=True):
     notes: str = Field(default="")
     next_follow_up: date | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ServicePlan(SQLModel, table=True):
+    """One plan per person (一人一策): the goals and the services planned to reach them."""
+
+    __tablename__ = "service_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seeker_id: int = Field(foreign_key="jobseeker.id", unique=True, ondelete="CASCADE")
+    goals: str = Field(default="")
+    planned_services: list[str] = _json(list)  # service-kind keys
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed sign-ins, counted in the database so every web worker sees them (item 2)."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # "user:<name>" or "addr:<address>"; the key of the limit that the failure counts toward.
+    key: str = Field(max_length=120)
+    at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_login_attempt_key_at", "key", "at"),)
 
 
 class AuditLog(SQLModel, table=True):

@@ -15,8 +15,8 @@ def test_create_app_reads_the_environment_and_serves_the_status(monkeypatch, dat
     client = app.test_client()
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json["seekers"] == 0
-    page = client.get("/")
-    assert page.status_code == 200 and "就业桥" in page.get_data(as_text=True)
+    page = client.get("/login")
+    assert page.status_code == 200 and '<html lang="zh-CN"' in page.get_data(as_text=True)
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     app.extensions["jobbridge.engine"].dispose()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matcher.config import load_settings
 from matcher.db import make_engine
@@ -22,28 +24,32 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         JOBBRIDGE_SETTINGS=settings,
+        SESSION_COOKIE_NAME="jobbridge_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # How many proxies in front of the app may set X-Forwarded-For (item 2); 0 = none.
+        PROXY_HOPS=settings.proxy_hops,
     )
     if test_config:
         app.config.update(test_config)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["jobbridge.engine"] = make_engine(
         app.config.get("DATABASE_URL", settings.database_url)
     )
+    CSRFProtect(app)
 
-    from web import status
+    from web import errors, i18n, security, templating
+    from web.views import auth, caseload, dashboard, portal, postings, seekers, status
 
-    app.register_blueprint(status.bp)
-
-    @app.after_request
-    def security_headers(response: Any) -> Any:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    i18n.install(app)
+    templating.install(app)
+    security.install(app)
+    errors.install(app)
+    for module in (status, auth, caseload, seekers, postings, portal, dashboard):
+        app.register_blueprint(module.bp)
     return app

@@ -1,0 +1,68 @@
+"""Who may see which seekers (SECURITY.md item 7), as SQL conditions.
+
+A case worker sees the seekers of their areas and their own caseload; a supervisor the
+seekers of their areas, read-only; an admin everyone; a jobseeker only their own file; a
+fair organizer no seeker file at all (item 8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlmodel import col
+
+from matcher.models import Jobseeker, User
+
+__all__ = ["Viewer", "area_prefix", "seeker_scope"]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person, as the services need them."""
+
+    id: int
+    username: str
+    role: str
+    area_codes: tuple[str, ...] = ()
+    seeker_id: int | None = None  # a jobseeker's own file
+
+    @classmethod
+    def of(cls, user: User, seeker_id: int | None = None) -> Viewer:
+        assert user.id is not None
+        return cls(user.id, user.username, user.role, tuple(user.area_codes), seeker_id)
+
+    @property
+    def sees_health_data(self) -> bool:
+        return self.role in ("admin", "supervisor", "case_worker")
+
+    @property
+    def edits_files(self) -> bool:
+        return self.role in ("admin", "case_worker")
+
+
+def area_prefix(code: str) -> str:
+    """The code prefix shared by a division and everything in it (520100 -> 5201)."""
+    trimmed = code
+    while trimmed.endswith("00") and len(trimmed) > 2:
+        trimmed = trimmed[:-2]
+    return trimmed
+
+
+def _in_areas(codes: tuple[str, ...]) -> ColumnElement[bool]:
+    if not codes:
+        return false()
+    return or_(*(col(Jobseeker.area_code).startswith(area_prefix(code)) for code in codes))
+
+
+def seeker_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``Jobseeker`` that selects the seekers ``viewer`` may see."""
+    if viewer.role == "admin":
+        return true()
+    if viewer.role == "supervisor":
+        return _in_areas(viewer.area_codes)
+    if viewer.role == "case_worker":
+        return or_(col(Jobseeker.case_worker_id) == viewer.id, _in_areas(viewer.area_codes))
+    if viewer.role == "graduate" and viewer.seeker_id is not None:
+        return col(Jobseeker.id) == viewer.seeker_id
+    return false()

@@ -1,0 +1,236 @@
+"""The one-to-one service list (一对一服务清单): a case worker's seekers, what each needs next.
+
+One query gathers, per seeker in the viewer's scope, which of the "four ones" are done, the
+pending follow-up and the recommendations; the list is then sorted by what needs doing
+first: overdue follow-ups, graduates without 3 postings sent, unfinished "four ones".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import IO
+
+from sqlalchemy import String, Subquery, case, cast, func, select
+from sqlmodel import Session, col
+
+from matcher.access import Viewer, area_prefix, seeker_scope
+from matcher.areas import areas
+from matcher.codes import code_list
+from matcher.exports import write_table
+from matcher.models import Jobseeker, Recommendation, ServiceRecord
+
+__all__ = [
+    "FOUR_ONES",
+    "CaseloadFilter",
+    "CaseloadRow",
+    "caseload",
+    "export_caseload",
+    "four_ones_kinds",
+    "recommendation_summary",
+    "record_summary",
+]
+
+FOUR_ONES = ("info_check", "capability_assessment", "need_registration", "employment_service")
+GRADUATE_TARGET = 3  # postings each graduate should have been sent
+
+
+@cache
+def four_ones_kinds() -> dict[str, tuple[str, ...]]:
+    """Each of the "four ones" and the service kinds that count as it (data/codes.yaml)."""
+    kinds: dict[str, list[str]] = {step: [] for step in FOUR_ONES}
+    for kind in code_list("service_kinds"):
+        step = kind.extra.get("four_ones")
+        if step:
+            kinds[str(step)].append(kind.key)
+    return {step: tuple(keys) for step, keys in kinds.items()}
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    area: str | None = None
+    graduate: bool | None = None
+    disability_type: str | None = None
+    status: str | None = None  # employment status
+    overdue: bool = False
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    id: int
+    external_id: str
+    name: str
+    area_code: str
+    is_graduate: bool
+    disability_types: tuple[str, ...]
+    employment_status: str
+    done: dict[str, bool]  # each of FOUR_ONES
+    recommendations: int
+    sent: int
+    follow_up: date | None  # pending follow-up, if any
+    today: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.follow_up is not None and self.follow_up < self.today
+
+    @property
+    def four_ones_done(self) -> int:
+        return sum(self.done.values())
+
+    @property
+    def needs_postings(self) -> bool:
+        return self.is_graduate and self.sent < GRADUATE_TARGET
+
+    @property
+    def area_name(self) -> str:
+        return areas().full_name(self.area_code)
+
+    def urgency(self) -> tuple[int, int, int, date, str]:
+        """Sort key: overdue first (oldest first), then graduates short of postings, then the
+        fewest "four ones" done."""
+        return (
+            0 if self.overdue else 1,
+            0 if self.needs_postings else 1,
+            self.four_ones_done,
+            self.follow_up or date.max,
+            self.name,
+        )
+
+
+def record_summary() -> Subquery:
+    """Per seeker: which of the "four ones" are done, the latest follow-up date asked for
+    (``due``) and the latest service date (``last_served``)."""
+    steps = four_ones_kinds()
+    return (
+        select(
+            col(ServiceRecord.seeker_id).label("seeker_id"),
+            *(
+                func.max(case((col(ServiceRecord.kind).in_(steps[step]), 1), else_=0)).label(step)
+                for step in FOUR_ONES
+            ),
+            func.max(col(ServiceRecord.next_follow_up)).label("due"),
+            func.max(col(ServiceRecord.served_on)).label("last_served"),
+        )
+        .group_by(col(ServiceRecord.seeker_id))
+        .subquery()
+    )
+
+
+def recommendation_summary() -> Subquery:
+    """Per seeker: active recommendations (``total``) and how many were sent (``sent``)."""
+    return (
+        select(
+            col(Recommendation.seeker_id).label("seeker_id"),
+            func.count().label("total"),
+            func.sum(case((col(Recommendation.status) != "new", 1), else_=0)).label("sent"),
+        )
+        .where(col(Recommendation.active).is_(True))
+        .group_by(col(Recommendation.seeker_id))
+        .subquery()
+    )
+
+
+def caseload(
+    session: Session, *, viewer: Viewer, today: date, where: CaseloadFilter = CaseloadFilter()
+) -> list[CaseloadRow]:
+    """The viewer's seekers that pass ``where``, most urgent first."""
+    records, recs = record_summary(), recommendation_summary()
+    query = (
+        select(
+            col(Jobseeker.id),
+            col(Jobseeker.external_id),
+            col(Jobseeker.name),
+            col(Jobseeker.area_code),
+            col(Jobseeker.is_graduate),
+            col(Jobseeker.disability_types),
+            col(Jobseeker.employment_status),
+            *(records.c[step] for step in FOUR_ONES),
+            records.c.due,
+            records.c.last_served,
+            recs.c.total,
+            recs.c.sent,
+        )
+        .outerjoin(records, records.c.seeker_id == col(Jobseeker.id))
+        .outerjoin(recs, recs.c.seeker_id == col(Jobseeker.id))
+        .where(seeker_scope(viewer))
+    )
+    if where.area:
+        query = query.where(col(Jobseeker.area_code).startswith(area_prefix(where.area)))
+    if where.graduate is not None:
+        query = query.where(col(Jobseeker.is_graduate).is_(where.graduate))
+    if where.disability_type:
+        pattern = f'%"{where.disability_type}"%'
+        query = query.where(cast(col(Jobseeker.disability_types), String).like(pattern))
+    if where.status:
+        query = query.where(col(Jobseeker.employment_status) == where.status)
+    if where.name.strip():
+        query = query.where(col(Jobseeker.name).contains(where.name.strip()))
+    rows = []
+    for row in session.execute(query):
+        (sid, external, name, area, graduate, types, status, *flags) = row
+        done = {step: bool(flag) for step, flag in zip(FOUR_ONES, flags[:4], strict=True)}
+        due, last_served, total, sent = flags[4:]
+        pending = due if due is not None and (last_served is None or due > last_served) else None
+        rows.append(
+            CaseloadRow(
+                id=sid,
+                external_id=external,
+                name=name,
+                area_code=area,
+                is_graduate=graduate,
+                disability_types=tuple(types),
+                employment_status=status,
+                done=done,
+                recommendations=int(total or 0),
+                sent=int(sent or 0),
+                follow_up=pending,
+                today=today,
+            )
+        )
+    if where.overdue:
+        rows = [row for row in rows if row.overdue]
+    rows.sort(key=CaseloadRow.urgency)
+    return rows
+
+
+_HEADERS_ZH = (
+    *("编号", "姓名", "地区", "高校毕业生", "残疾类别", "就业状态"),
+    *("基础信息核对", "职业能力评估", "就业需求登记", "就业服务"),
+    *("推荐岗位数", "已推送", "下次回访", "逾期"),
+)
+_HEADERS_EN = (
+    *("ID", "Name", "Area", "Graduate", "Disability", "Employment status"),
+    *("Info check", "Capability assessment", "Need registration", "Employment service"),
+    *("Recommendations", "Sent", "Next follow-up", "Overdue"),
+)
+
+
+def export_caseload(rows: list[CaseloadRow], *, fmt: str, lang: str, out: IO[bytes]) -> int:
+    """The list as a spreadsheet: names and statuses, never identifiers or grades."""
+    zh = lang == "zh"
+    types, statuses = code_list("disability_types"), code_list("employment_statuses")
+    headers = list(_HEADERS_ZH if zh else _HEADERS_EN)
+    yes, no = ("是", "否") if zh else ("yes", "no")
+    locale = "zh" if zh else "en"
+
+    def table() -> Iterator[list[str]]:
+        for row in rows:
+            yield [
+                row.external_id,
+                row.name,
+                row.area_name,
+                yes if row.is_graduate else no,
+                "、".join(types.get(t).name(locale) for t in row.disability_types),
+                statuses.get(row.employment_status).name(locale),
+                *(yes if row.done[step] else no for step in FOUR_ONES),
+                str(row.recommendations),
+                str(row.sent),
+                row.follow_up.isoformat() if row.follow_up else "",
+                yes if row.overdue else no,
+            ]
+
+    return write_table(headers, table(), fmt=fmt, out=out)

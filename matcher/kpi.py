@@ -1,0 +1,125 @@
+"""The figures the action plans report on, per area, for the supervisor's dashboard:
+filing rate (建档率), service rate (就业服务率), the "four ones", graduates with 3 postings,
+and this quarter's outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlmodel import Session, col
+
+from matcher.access import Viewer, seeker_scope
+from matcher.caseload import FOUR_ONES, GRADUATE_TARGET, recommendation_summary, record_summary
+from matcher.codes import code_list
+from matcher.models import Jobseeker, Recommendation
+
+__all__ = ["AreaFigures", "Dashboard", "dashboard", "quarter_start"]
+
+
+@dataclass
+class AreaFigures:
+    area_code: str
+    seekers: int = 0
+    filed: int = 0  # basic information checked: the file exists (一人一档)
+    seeking: int = 0  # unemployed and of working age, seeking work
+    served: int = 0  # of those seeking, given an employment service
+    four_ones: int = 0  # of those seeking, all four done
+    graduates: int = 0
+    graduates_with_postings: int = 0  # ≥ 3 postings sent
+
+    @staticmethod
+    def rate(part: int, whole: int) -> float:
+        return part / whole if whole else 0.0
+
+    @property
+    def filing_rate(self) -> float:
+        return self.rate(self.filed, self.seekers)
+
+    @property
+    def service_rate(self) -> float:
+        return self.rate(self.served, self.seeking)
+
+    @property
+    def four_ones_rate(self) -> float:
+        return self.rate(self.four_ones, self.seeking)
+
+    @property
+    def graduate_rate(self) -> float:
+        return self.rate(self.graduates_with_postings, self.graduates)
+
+    def add(self, other: AreaFigures) -> None:
+        for name in (
+            "seekers",
+            "filed",
+            "seeking",
+            "served",
+            "four_ones",
+            "graduates",
+            "graduates_with_postings",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Dashboard:
+    total: AreaFigures
+    areas: list[AreaFigures]
+    outcomes: dict[str, int] = field(default_factory=dict)  # status -> count this quarter
+    quarter_from: date | None = None
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def dashboard(session: Session, *, viewer: Viewer, today: date) -> Dashboard:
+    records, recs = record_summary(), recommendation_summary()
+    seeking_keys = [s.key for s in code_list("employment_statuses") if s.extra.get("seeking")]
+    seeking = col(Jobseeker.employment_status).in_(seeking_keys)
+    done_all = records.c[FOUR_ONES[0]] == 1
+    for step in FOUR_ONES[1:]:
+        done_all = done_all & (records.c[step] == 1)
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            col(Jobseeker.area_code),
+            func.count(),
+            count(records.c.info_check == 1),
+            count(seeking),
+            count(seeking & (records.c.employment_service == 1)),
+            count(seeking & done_all),
+            count(col(Jobseeker.is_graduate).is_(True)),
+            count(col(Jobseeker.is_graduate) & (recs.c.sent >= GRADUATE_TARGET)),
+        )
+        .outerjoin(records, records.c.seeker_id == col(Jobseeker.id))
+        .outerjoin(recs, recs.c.seeker_id == col(Jobseeker.id))
+        .where(seeker_scope(viewer))
+        .group_by(col(Jobseeker.area_code))
+        .order_by(col(Jobseeker.area_code))
+    )
+    total = AreaFigures("*")
+    areas = []
+    for area, *numbers in session.execute(query):
+        figures = AreaFigures(area, *(int(n or 0) for n in numbers))
+        total.add(figures)
+        areas.append(figures)
+    since = quarter_start(today)
+    outcomes: dict[str, int] = {
+        status: count
+        for status, count in session.execute(
+            select(col(Recommendation.status), func.count())
+            .join(Jobseeker, col(Jobseeker.id) == col(Recommendation.seeker_id))
+            .where(
+                seeker_scope(viewer),
+                col(Recommendation.status) != "new",
+                col(Recommendation.status_at) >= datetime.combine(since, time.min, tzinfo=UTC),
+            )
+            .group_by(col(Recommendation.status))
+        )
+    }
+    return Dashboard(total=total, areas=areas, outcomes=outcomes, quarter_from=since)

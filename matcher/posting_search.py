@@ -1,0 +1,99 @@
+"""Finding postings and the seekers each one is recommended to (the reverse list a case
+worker calls when a new posting arrives)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
+
+from matcher.access import Viewer, area_prefix, seeker_scope
+from matcher.models import Campaign, Employer, Jobseeker, Posting, PostingCampaign, Recommendation
+
+__all__ = ["PostingFilter", "matched_seekers", "posting_detail", "search_postings"]
+
+
+@dataclass(frozen=True)
+class PostingFilter:
+    text: str = ""
+    category: str | None = None
+    area: str | None = None
+    status: str | None = "open"
+
+
+def search_postings(
+    session: Session, *, where: PostingFilter, offset: int = 0, limit: int = 50
+) -> tuple[list[tuple[Posting, str]], int]:
+    """Postings that pass ``where``, newest first, with their employers; and the count."""
+    query = select(Posting, col(Employer.name)).join(
+        Employer, col(Employer.id) == col(Posting.employer_id)
+    )
+    if where.text.strip():
+        words = where.text.strip()
+        query = query.where(
+            or_(
+                col(Posting.title).contains(words),
+                col(Employer.name).contains(words),
+                col(Posting.external_id) == words,
+            )
+        )
+    if where.category:
+        query = query.where(col(Posting.category) == where.category)
+    if where.area:
+        query = query.where(col(Posting.area_code).startswith(area_prefix(where.area)))
+    if where.status:
+        query = query.where(col(Posting.status) == where.status)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(col(Posting.created_at).desc(), col(Posting.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).tuples()
+    return list(rows), int(total)
+
+
+def posting_detail(session: Session, *, posting_id: int) -> dict[str, Any] | None:
+    found = session.execute(
+        select(Posting, Employer)
+        .join(Employer, col(Employer.id) == col(Posting.employer_id))
+        .where(col(Posting.id) == posting_id)
+    ).first()
+    if found is None:
+        return None
+    posting, employer = found
+    campaigns = session.execute(
+        select(col(Campaign.name))
+        .join(PostingCampaign, col(PostingCampaign.campaign_id) == col(Campaign.id))
+        .where(col(PostingCampaign.posting_id) == posting_id)
+    ).scalars()
+    return {"posting": posting, "employer": employer, "campaigns": list(campaigns)}
+
+
+def matched_seekers(
+    session: Session, *, viewer: Viewer, posting_id: int, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The seekers in the viewer's scope who have this posting among their recommendations,
+    best fit first."""
+    rows = session.execute(
+        select(
+            col(Jobseeker.id),
+            col(Jobseeker.name),
+            col(Jobseeker.area_code),
+            col(Jobseeker.is_graduate),
+            col(Recommendation.rank),
+            col(Recommendation.score),
+            col(Recommendation.status),
+        )
+        .join(Jobseeker, col(Jobseeker.id) == col(Recommendation.seeker_id))
+        .where(
+            col(Recommendation.posting_id) == posting_id,
+            col(Recommendation.active).is_(True),
+            seeker_scope(viewer),
+        )
+        .order_by(col(Recommendation.score).desc())
+        .limit(limit)
+    ).all()
+    keys = ("id", "name", "area_code", "is_graduate", "rank", "score", "status")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

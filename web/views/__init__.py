@@ -1,0 +1,1 @@
+"""The blueprints: one module per page family, each view thin over a ``matcher`` service."""

@@ -1,0 +1,82 @@
+"""My caseload (一对一服务清单): the case worker's seekers, most urgent first."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, render_template, request, send_file
+from werkzeug.wrappers import Response
+
+from matcher import audit
+from matcher.caseload import CaseloadFilter, caseload, export_caseload
+from matcher.db import read_session, write_session
+from web.i18n import lang
+from web.security import allow, engine, viewer
+
+bp = Blueprint("caseload", __name__, url_prefix="/caseload")
+PAGE_SIZE = 50
+STAFF = ("case_worker", "supervisor", "admin")
+
+
+def _filter() -> CaseloadFilter:
+    args = request.args
+    graduate = {"yes": True, "no": False}.get(args.get("graduate", ""))
+    return CaseloadFilter(
+        area=args.get("area") or None,
+        graduate=graduate,
+        disability_type=args.get("type") or None,
+        status=args.get("status") or None,
+        overdue=args.get("overdue") == "1",
+        name=args.get("name", "")[:50],
+    )
+
+
+@bp.get("/")
+@allow(*STAFF)
+def index() -> str:
+    me, where = viewer(), _filter()
+    with read_session(engine()) as session:
+        rows = caseload(session, viewer=me, today=date.today(), where=where)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    return render_template(
+        "caseload.html",
+        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(rows),
+        overdue=sum(1 for r in rows if r.overdue),
+        page=page,
+        pages=pages,
+        where=where,
+        args=request.args,
+    )
+
+
+@bp.get("/export")
+@allow(*STAFF)
+def export() -> Response:
+    me, where = viewer(), _filter()
+    fmt = request.args.get("format", "xlsx")
+    fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
+    out = io.BytesIO()
+    with read_session(engine()) as session:
+        rows = caseload(session, viewer=me, today=date.today(), where=where)
+    count = export_caseload(rows, fmt=fmt, lang=lang(), out=out)
+    with write_session(engine()) as session:
+        audit.record(
+            session,
+            actor=me,
+            action="export",
+            object_type="caseload",
+            detail={"rows": count, "format": fmt},
+        )
+    out.seek(0)
+    mimetype = (
+        "text/csv"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return send_file(
+        out, mimetype=mimetype, as_attachment=True, download_name=f"caseload-{date.today()}.{fmt}"
+    )
