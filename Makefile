@@ -45,3 +45,8 @@ bench: $(VENV)/.installed-bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Extract the web UI's messages, update the zh_CN catalog, compile it (scripts/translations.py).
+.PHONY: translations
+translations: $(VENV)/.installed-run
+	$(BIN)/python scripts/translations.py
