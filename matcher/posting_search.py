@@ -50,7 +50,7 @@ def search_postings(
         query.order_by(col(Posting.created_at).desc(), col(Posting.id).desc())
         .offset(offset)
         .limit(limit)
-    ).tuples()
+    )
     return list(rows), int(total)
 
 

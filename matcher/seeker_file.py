@@ -9,11 +9,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from matcher import audit
 from matcher.access import Viewer, seeker_scope
 from matcher.codes import code_list
+from matcher.db import read_session
 from matcher.identifiers import Vault
 from matcher.models import (
     CapabilityProfile,
@@ -37,6 +39,7 @@ __all__ = [
     "Stale",
     "add_record",
     "load_file",
+    "may_edit",
     "recommendation_rows",
     "respond",
     "reveal",
@@ -95,6 +98,15 @@ def _seeker(session: Session, viewer: Viewer, seeker_id: int) -> Jobseeker:
     return found
 
 
+def may_edit(engine: Engine, *, viewer: Viewer, seeker_id: int) -> bool:
+    with read_session(engine) as session:
+        try:
+            _editable(session, viewer, seeker_id)
+        except NotFound:
+            return False
+    return True
+
+
 def load_file(session: Session, *, viewer: Viewer, seeker_id: int) -> FileView:
     """The whole file; viewing it writes one audit row."""
     seeker = _seeker(session, viewer, seeker_id)
@@ -113,7 +125,7 @@ def load_file(session: Session, *, viewer: Viewer, seeker_id: int) -> FileView:
             .outerjoin(User, col(User.id) == col(ServiceRecord.worker_id))
             .where(col(ServiceRecord.seeker_id) == seeker_id)
             .order_by(col(ServiceRecord.served_on).desc(), col(ServiceRecord.id).desc())
-        ).tuples()
+        )
     )
     worker = (
         session.execute(
@@ -417,14 +429,16 @@ def respond(
     )
 
 
-def reveal(session: Session, *, viewer: Viewer, seeker_id: int, what: str, vault: Vault) -> str:
+def reveal(
+    session: Session, *, viewer: Viewer, seeker_id: int, what: str, vault: Vault
+) -> str | None:
     """Decrypt one identifier for a case worker or admin; a logged action (item 14)."""
-    if what not in IDENTIFIERS or not viewer.edits_files:
-        raise NotFound(what)
-    seeker = _seeker(session, viewer, seeker_id)
+    if what not in IDENTIFIERS:
+        raise Invalid([Problem("what", "未知的证件类型", "Unknown identifier")])
+    seeker = _editable(session, viewer, seeker_id)
     blob = getattr(seeker, f"{what}_cipher")
     if blob is None:
-        raise NotFound(what)
+        return None
     audit.record(
         session,
         actor=viewer,

@@ -112,3 +112,38 @@ def cli(database_url: str, tmp_path: Path) -> CliRunner:
             "JOBBRIDGE_DATA_KEY": TEST_DATA_KEY,
         }
     )
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def demo_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database with a little demo data and one full refresh, shared by the
+    tests of a module (they add to it; none depends on another's additions)."""
+    import base64
+
+    from matcher import demo
+    from matcher.refresh import full_refresh
+
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url, drop = f"sqlite:///{path}", None
+    else:
+        admin, template = request.getfixturevalue("postgres_template")
+        name = f"jb_demo_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        url, drop = _with_database(POSTGRES_URL, name), (admin, name)
+    engine = make_engine(url)
+    vault = Vault(base64.urlsafe_b64decode(TEST_DATA_KEY))
+    demo.load(engine, vault, seekers=400, postings=120, seed=11)
+    full_refresh(engine)
+    engine.dispose()
+    yield url
+    if drop is not None:
+        admin, name = drop
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -54,6 +54,7 @@ def show(posting_id: int) -> str:
     with read_session(engine()) as session:
         detail = posting_detail(session, posting_id=posting_id)
         if detail is None:
+            session.close()
             return not_found("posting", posting_id)
         # Organizers never see seekers' health data, so not who a posting fits (item 8).
         matched = (

@@ -7,12 +7,12 @@ import threading
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matcher import seeker_file
-from matcher.db import read_session, write_session
+from matcher.db import write_session
 from matcher.identifiers import Vault
 from matcher.posting_search import PostingFilter, search_postings
 from matcher.profiles import dimension_keys
@@ -172,11 +172,8 @@ def outcome(seeker_id: int, rec_id: int) -> Response | tuple[str, int]:
 @allow(*EDITORS)
 def refresh(seeker_id: int) -> Response | tuple[str, int]:
     """Rank this seeker again now, against the postings open today."""
-    with read_session(engine()) as session:
-        try:
-            seeker_file.load_file(session, viewer=viewer(), seeker_id=seeker_id)
-        except seeker_file.NotFound:
-            return not_found("seeker", seeker_id)
+    if not seeker_file.may_edit(engine(), viewer=viewer(), seeker_id=seeker_id):
+        return not_found("seeker", seeker_id)
     with _refresher_lock:
         refresher = current_app.extensions.get("jobbridge.refresher")
         if refresher is None:
@@ -197,7 +194,9 @@ def reveal(seeker_id: int) -> tuple[str, int]:
                 session, viewer=viewer(), seeker_id=seeker_id, what=what, vault=vault
             )
     except seeker_file.NotFound:
-        not_found("seeker", seeker_id)
+        return not_found("seeker", seeker_id)
+    except seeker_file.Invalid:
+        abort(400)
     return _file(seeker_id, revealed={what: value})
 
 
@@ -205,16 +204,17 @@ def reveal(seeker_id: int) -> tuple[str, int]:
 @allow(*READERS)
 def why(seeker_id: int) -> tuple[str, int] | str:
     query = request.args.get("posting", "").strip()[:100]
-    with read_session(engine()) as session:
-        try:
+    try:
+        with write_session(engine()) as session:
             view = seeker_file.load_file(session, viewer=viewer(), seeker_id=seeker_id)
-        except seeker_file.NotFound:
-            return not_found("seeker", seeker_id)
-        matches, _total = (
-            search_postings(session, where=PostingFilter(text=query, status=None), limit=10)
-            if query
-            else ([], 0)
-        )
+            matches, _total = (
+                search_postings(session, where=PostingFilter(text=query, status=None), limit=10)
+                if query
+                else ([], 0)
+            )
+            session.expunge_all()
+    except seeker_file.NotFound:
+        return not_found("seeker", seeker_id)
     exact = next((p for p, _e in matches if p.external_id == query), None)
     if exact is None and len(matches) == 1:
         exact = matches[0][0]
@@ -237,9 +237,9 @@ def why(seeker_id: int) -> tuple[str, int] | str:
 @bp.get("/<int:seeker_id>/slip")
 @allow(*READERS)
 def slip(seeker_id: int) -> str:
-    with write_session(engine()) as session:
-        try:
+    try:
+        with write_session(engine()) as session:
             view = seeker_file.load_file(session, viewer=viewer(), seeker_id=seeker_id)
-        except seeker_file.NotFound:
-            return not_found("seeker", seeker_id)
-        return render_template("slip.html", file=view)
+            return render_template("slip.html", file=view)
+    except seeker_file.NotFound:
+        return not_found("seeker", seeker_id)
