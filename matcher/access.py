@@ -8,13 +8,14 @@ fair organizer no seeker file at all (item 8).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import col
 
 from matcher.models import Jobseeker, User
 
-__all__ = ["Viewer", "area_prefix", "seeker_scope"]
+__all__ = ["Viewer", "area_prefix", "in_area", "seeker_scope"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,18 @@ def area_prefix(code: str) -> str:
     return trimmed
 
 
+def in_area(column: Any, code: str) -> ColumnElement[bool]:
+    """``column`` lies in the division ``code``: a range on the code prefix, which an index
+    on the column serves (a LIKE with a parameter would read the whole table)."""
+    prefix = area_prefix(code)
+    following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < following)
+
+
 def _in_areas(codes: tuple[str, ...]) -> ColumnElement[bool]:
     if not codes:
         return false()
-    return or_(*(col(Jobseeker.area_code).startswith(area_prefix(code)) for code in codes))
+    return or_(*(in_area(col(Jobseeker.area_code), code) for code in codes))
 
 
 def seeker_scope(viewer: Viewer) -> ColumnElement[bool]:

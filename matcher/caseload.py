@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import IO
+from typing import IO, Any
 
-from sqlalchemy import String, Subquery, case, cast, func, select
+from sqlalchemy import Select, String, Subquery, case, cast, func, select
 from sqlmodel import Session, col
 
-from matcher.access import Viewer, area_prefix, seeker_scope
+from matcher.access import Viewer, in_area, seeker_scope
 from matcher.areas import areas
 from matcher.codes import code_list
 from matcher.exports import write_table
@@ -101,45 +101,57 @@ class CaseloadRow:
         )
 
 
-def record_summary() -> Subquery:
-    """Per seeker: which of the "four ones" are done, the latest follow-up date asked for
-    (``due``) and the latest service date (``last_served``)."""
+def record_summary(seekers: Select[*tuple[Any, ...]] | None = None) -> Subquery:
+    """Per seeker (of the id query ``seekers``, else all): which of the "four ones" are
+    done, the latest follow-up date asked for (``due``) and the latest service date."""
     steps = four_ones_kinds()
-    return (
-        select(
-            col(ServiceRecord.seeker_id).label("seeker_id"),
-            *(
-                func.max(case((col(ServiceRecord.kind).in_(steps[step]), 1), else_=0)).label(step)
-                for step in FOUR_ONES
-            ),
-            func.max(col(ServiceRecord.next_follow_up)).label("due"),
-            func.max(col(ServiceRecord.served_on)).label("last_served"),
-        )
-        .group_by(col(ServiceRecord.seeker_id))
-        .subquery()
+    query: Select[*tuple[Any, ...]] = select(
+        col(ServiceRecord.seeker_id).label("seeker_id"),
+        *(
+            func.max(case((col(ServiceRecord.kind).in_(steps[step]), 1), else_=0)).label(step)
+            for step in FOUR_ONES
+        ),
+        func.max(col(ServiceRecord.next_follow_up)).label("due"),
+        func.max(col(ServiceRecord.served_on)).label("last_served"),
     )
+    if seekers is not None:
+        query = query.where(col(ServiceRecord.seeker_id).in_(seekers))
+    return query.group_by(col(ServiceRecord.seeker_id)).subquery()
 
 
-def recommendation_summary() -> Subquery:
+def recommendation_summary(seekers: Select[*tuple[Any, ...]] | None = None) -> Subquery:
     """Per seeker: active recommendations (``total``) and how many were sent (``sent``)."""
-    return (
-        select(
-            col(Recommendation.seeker_id).label("seeker_id"),
-            func.count().label("total"),
-            func.sum(case((col(Recommendation.status) != "new", 1), else_=0)).label("sent"),
-        )
-        .where(col(Recommendation.active).is_(True))
-        .group_by(col(Recommendation.seeker_id))
-        .subquery()
-    )
+    query: Select[*tuple[Any, ...]] = select(
+        col(Recommendation.seeker_id).label("seeker_id"),
+        func.count().label("total"),
+        func.sum(case((col(Recommendation.status) != "new", 1), else_=0)).label("sent"),
+    ).where(col(Recommendation.active).is_(True))
+    if seekers is not None:
+        query = query.where(col(Recommendation.seeker_id).in_(seekers))
+    return query.group_by(col(Recommendation.seeker_id)).subquery()
 
 
 def caseload(
     session: Session, *, viewer: Viewer, today: date, where: CaseloadFilter = CaseloadFilter()
 ) -> list[CaseloadRow]:
-    """The viewer's seekers that pass ``where``, most urgent first."""
-    records, recs = record_summary(), recommendation_summary()
-    query = (
+    """The viewer's seekers that pass ``where``, most urgent first.
+
+    Three queries, each served by an index: the seekers, then their service records and
+    their active recommendations summed up per seeker; joined here."""
+    conditions = [seeker_scope(viewer)]
+    if where.area:
+        conditions.append(in_area(col(Jobseeker.area_code), where.area))
+    if where.graduate is not None:
+        conditions.append(col(Jobseeker.is_graduate).is_(where.graduate))
+    if where.disability_type:
+        pattern = f'%"{where.disability_type}"%'
+        conditions.append(cast(col(Jobseeker.disability_types), String).like(pattern))
+    if where.status:
+        conditions.append(col(Jobseeker.employment_status) == where.status)
+    if where.name.strip():
+        conditions.append(col(Jobseeker.name).contains(where.name.strip()))
+    ids = select(col(Jobseeker.id)).where(*conditions)
+    seekers = session.execute(
         select(
             col(Jobseeker.id),
             col(Jobseeker.external_id),
@@ -148,32 +160,17 @@ def caseload(
             col(Jobseeker.is_graduate),
             col(Jobseeker.disability_types),
             col(Jobseeker.employment_status),
-            *(records.c[step] for step in FOUR_ONES),
-            records.c.due,
-            records.c.last_served,
-            recs.c.total,
-            recs.c.sent,
-        )
-        .outerjoin(records, records.c.seeker_id == col(Jobseeker.id))
-        .outerjoin(recs, recs.c.seeker_id == col(Jobseeker.id))
-        .where(seeker_scope(viewer))
-    )
-    if where.area:
-        query = query.where(col(Jobseeker.area_code).startswith(area_prefix(where.area)))
-    if where.graduate is not None:
-        query = query.where(col(Jobseeker.is_graduate).is_(where.graduate))
-    if where.disability_type:
-        pattern = f'%"{where.disability_type}"%'
-        query = query.where(cast(col(Jobseeker.disability_types), String).like(pattern))
-    if where.status:
-        query = query.where(col(Jobseeker.employment_status) == where.status)
-    if where.name.strip():
-        query = query.where(col(Jobseeker.name).contains(where.name.strip()))
+        ).where(*conditions)
+    ).all()
+    records = record_summary(ids)
+    done_by_seeker = {row[0]: row[1:] for row in session.execute(select(*records.c))}
+    recs = recommendation_summary(ids)
+    recs_by_seeker = {row[0]: row[1:] for row in session.execute(select(*recs.c))}
+    nothing = (0, 0, 0, 0, None, None)
     rows = []
-    for row in session.execute(query):
-        (sid, external, name, area, graduate, types, status, *flags) = row
-        done = {step: bool(flag) for step, flag in zip(FOUR_ONES, flags[:4], strict=True)}
-        due, last_served, total, sent = flags[4:]
+    for sid, external, name, area, graduate, types, status in seekers:
+        *flags, due, last_served = done_by_seeker.get(sid, nothing)
+        total, sent = recs_by_seeker.get(sid, (0, 0))
         pending = due if due is not None and (last_served is None or due > last_served) else None
         rows.append(
             CaseloadRow(
@@ -184,7 +181,7 @@ def caseload(
                 is_graduate=graduate,
                 disability_types=tuple(types),
                 employment_status=status,
-                done=done,
+                done={step: bool(flag) for step, flag in zip(FOUR_ONES, flags, strict=True)},
                 recommendations=int(total or 0),
                 sent=int(sent or 0),
                 follow_up=pending,

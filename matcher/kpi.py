@@ -75,7 +75,8 @@ def quarter_start(day: date) -> date:
 
 
 def dashboard(session: Session, *, viewer: Viewer, today: date) -> Dashboard:
-    records, recs = record_summary(), recommendation_summary()
+    scoped = select(col(Jobseeker.id)).where(seeker_scope(viewer))
+    records, recs = record_summary(scoped), recommendation_summary(scoped)
     seeking_keys = [s.key for s in code_list("employment_statuses") if s.extra.get("seeking")]
     seeking = col(Jobseeker.employment_status).in_(seeking_keys)
     done_all = records.c[FOUR_ONES[0]] == 1

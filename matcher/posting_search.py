@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
-from matcher.access import Viewer, area_prefix, seeker_scope
+from matcher.access import Viewer, in_area, seeker_scope
 from matcher.models import Campaign, Employer, Jobseeker, Posting, PostingCampaign, Recommendation
 
 __all__ = ["PostingFilter", "matched_seekers", "posting_detail", "search_postings"]
@@ -42,7 +42,7 @@ def search_postings(
     if where.category:
         query = query.where(col(Posting.category) == where.category)
     if where.area:
-        query = query.where(col(Posting.area_code).startswith(area_prefix(where.area)))
+        query = query.where(in_area(col(Posting.area_code), where.area))
     if where.status:
         query = query.where(col(Posting.status) == where.status)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
