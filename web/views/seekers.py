@@ -71,7 +71,8 @@ def _change(seeker_id: int, form: str, work: Any, done: str) -> Response | tuple
             form=form,
             status=409,
         )
-    flash(done)
+    # Flashed for the section the reader returns to, which shows it (macros.html notices).
+    flash(done, form)
     return redirect(url_for("seekers.show", seeker_id=seeker_id, _anchor=form))
 
 
@@ -179,7 +180,10 @@ def refresh(seeker_id: int) -> Response | tuple[str, int]:
         if refresher is None:
             refresher = current_app.extensions["jobbridge.refresher"] = Refresher(engine())
         summary = refresher.seekers([seeker_id])
-    flash(_("Recommendations refreshed: %(count)d postings.", count=summary.recommendations))
+    flash(
+        _("Recommendations refreshed: %(count)d postings.", count=summary.recommendations),
+        "recommendations",
+    )
     return redirect(url_for("seekers.show", seeker_id=seeker_id, _anchor="recommendations"))
 
 
