@@ -118,9 +118,14 @@ def main() -> None:
     os.environ.update(
         DATABASE_URL=url, JOBBRIDGE_DATA_KEY=KEY_TEXT, JOBBRIDGE_INSTANCE=str(folder / "instance")
     )
+    # As servers load it (web/wsgi.py): the page modules loaded, start-up objects frozen.
+    import gc
+
+    import matcher.recommendations  # noqa: F401
     from web import create_app
 
     app = create_app({"WTF_CSRF_ENABLED": False})
+    gc.freeze()
     clients = {}
     for username in ("caseworker", "supervisor"):
         client = app.test_client()

@@ -14,6 +14,7 @@ from functools import cache
 from typing import IO, Any
 
 from sqlalchemy import Select, String, Subquery, case, cast, func, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from matcher.access import Viewer, in_area, seeker_scope
@@ -24,6 +25,7 @@ from matcher.models import Jobseeker, Recommendation, ServiceRecord
 
 __all__ = [
     "FOUR_ONES",
+    "Caseload",
     "CaseloadFilter",
     "CaseloadRow",
     "caseload",
@@ -131,13 +133,29 @@ def recommendation_summary(seekers: Select[*tuple[Any, ...]] | None = None) -> S
     return query.group_by(col(Recommendation.seeker_id)).subquery()
 
 
-def caseload(
-    session: Session, *, viewer: Viewer, today: date, where: CaseloadFilter = CaseloadFilter()
-) -> list[CaseloadRow]:
-    """The viewer's seekers that pass ``where``, most urgent first.
+@dataclass(frozen=True)
+class Caseload:
+    rows: list[CaseloadRow]  # the requested slice, most urgent first
+    total: int  # seekers that pass the filter
+    overdue: int  # of those, with an overdue follow-up
 
-    Three queries, each served by an index: the seekers, then their service records and
-    their active recommendations summed up per seeker; joined here."""
+
+def caseload(
+    session: Session,
+    *,
+    viewer: Viewer,
+    today: date,
+    where: CaseloadFilter = CaseloadFilter(),
+    offset: int = 0,
+    limit: int | None = None,
+) -> Caseload:
+    """The viewer's seekers that pass ``where``, most urgent first; rows ``offset`` to
+    ``offset + limit`` in full.
+
+    The urgency of every seeker comes from three narrow queries, each served by an index
+    (the seekers; their service records and their active recommendations summed per
+    seeker); only the requested rows are then read in full. Core execution throughout:
+    rows as plain tuples, without the ORM's per-row loading."""
     conditions = [seeker_scope(viewer)]
     if where.area:
         conditions.append(in_area(col(Jobseeker.area_code), where.area))
@@ -151,47 +169,68 @@ def caseload(
     if where.name.strip():
         conditions.append(col(Jobseeker.name).contains(where.name.strip()))
     ids = select(col(Jobseeker.id)).where(*conditions)
-    seekers = session.execute(
-        select(
-            col(Jobseeker.id),
-            col(Jobseeker.external_id),
-            col(Jobseeker.name),
-            col(Jobseeker.area_code),
-            col(Jobseeker.is_graduate),
-            col(Jobseeker.disability_types),
-            col(Jobseeker.employment_status),
-        ).where(*conditions)
+    connection = session.connection()
+    seekers = connection.execute(
+        select(col(Jobseeker.id), col(Jobseeker.name), col(Jobseeker.is_graduate)).where(
+            *conditions
+        )
     ).all()
     records = record_summary(ids)
-    done_by_seeker = {row[0]: row[1:] for row in session.execute(select(*records.c))}
+    done_by_seeker = {row[0]: row[1:] for row in connection.execute(select(*records.c))}
     recs = recommendation_summary(ids)
-    recs_by_seeker = {row[0]: row[1:] for row in session.execute(select(*recs.c))}
+    recs_by_seeker = {row[0]: row[1:] for row in connection.execute(select(*recs.c))}
     nothing = (0, 0, 0, 0, None, None)
-    rows = []
-    for sid, external, name, area, graduate, types, status in seekers:
+    ranked = []
+    for sid, name, graduate in seekers:
         *flags, due, last_served = done_by_seeker.get(sid, nothing)
         total, sent = recs_by_seeker.get(sid, (0, 0))
         pending = due if due is not None and (last_served is None or due > last_served) else None
+        overdue = pending is not None and pending < today
+        if where.overdue and not overdue:
+            continue
+        needs = graduate and (sent or 0) < GRADUATE_TARGET
+        # The urgency order of CaseloadRow.urgency, from the raw values.
+        key = (0 if overdue else 1, 0 if needs else 1, sum(flags), pending or date.max, name)
+        ranked.append((key, int(sid or 0), flags, int(total or 0), int(sent or 0), pending))
+    ranked.sort(key=lambda item: item[0])
+    chosen = ranked[offset : None if limit is None else offset + limit]
+    details = _details(connection, [item[1] for item in chosen])
+    rows = []
+    for key, sid, flags, total, sent, pending in chosen:
+        external, area, graduate, types, status = details[sid]
         rows.append(
             CaseloadRow(
                 id=sid,
                 external_id=external,
-                name=name,
+                name=key[4],
                 area_code=area,
                 is_graduate=graduate,
                 disability_types=tuple(types),
                 employment_status=status,
                 done={step: bool(flag) for step, flag in zip(FOUR_ONES, flags, strict=True)},
-                recommendations=int(total or 0),
-                sent=int(sent or 0),
+                recommendations=total,
+                sent=sent,
                 follow_up=pending,
                 today=today,
             )
         )
-    if where.overdue:
-        rows = [row for row in rows if row.overdue]
-    rows.sort(key=CaseloadRow.urgency)
-    return rows
+    return Caseload(rows=rows, total=len(ranked), overdue=sum(1 for i in ranked if i[0][0] == 0))
+
+
+def _details(connection: Connection, seeker_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    found: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(seeker_ids), 5000):
+        chunk = seeker_ids[start : start + 5000]
+        query = select(
+            col(Jobseeker.id),
+            col(Jobseeker.external_id),
+            col(Jobseeker.area_code),
+            col(Jobseeker.is_graduate),
+            col(Jobseeker.disability_types),
+            col(Jobseeker.employment_status),
+        ).where(col(Jobseeker.id).in_(chunk))
+        found.update((int(row[0] or 0), tuple(row[1:])) for row in connection.execute(query))
+    return found
 
 
 _HEADERS_ZH = (

@@ -285,8 +285,7 @@ def serve(host: str, port: int, threads: int) -> None:
             "waitress-serve",
             f"--listen={host}:{port}",
             f"--threads={threads}",
-            "--call",
-            "web:create_app",
+            "web.wsgi:app",
         ]
     )
 

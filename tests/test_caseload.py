@@ -82,10 +82,13 @@ def world(engine, vault):
 def test_the_caseload_is_scoped_and_sorted_by_urgency(engine, world):
     _, viewers = world
     with Session(engine) as session:
-        rows = caseload(session, viewer=viewers["w1"], today=TODAY)
-        city = caseload(session, viewer=viewers["boss"], today=TODAY)
+        rows = caseload(session, viewer=viewers["w1"], today=TODAY).rows
+        city = caseload(session, viewer=viewers["boss"], today=TODAY).rows
+        page = caseload(session, viewer=viewers["w1"], today=TODAY, offset=1, limit=2)
     assert [r.external_id for r in rows] == ["C-1", "C-5", "C-3", "C-2"]
     assert {r.external_id for r in city} == {f"C-{n}" for n in range(1, 6)}
+    assert [r.external_id for r in page.rows] == ["C-5", "C-3"]
+    assert page.total == 4 and page.overdue == 1
     first, *_, last = rows
     assert first.overdue and first.follow_up == TODAY - timedelta(days=10)
     assert first.needs_postings  # a graduate with nothing sent
@@ -109,14 +112,14 @@ def test_the_caseload_is_scoped_and_sorted_by_urgency(engine, world):
 def test_caseload_filters(engine, world, where, expected):
     _, viewers = world
     with Session(engine) as session:
-        rows = caseload(session, viewer=viewers["w1"], today=TODAY, where=where)
+        rows = caseload(session, viewer=viewers["w1"], today=TODAY, where=where).rows
     assert {r.external_id for r in rows} == expected
 
 
 def test_the_export_has_statuses_but_no_identifiers_or_grades(engine, world):
     _, viewers = world
     with Session(engine) as session:
-        rows = caseload(session, viewer=viewers["boss"], today=TODAY)
+        rows = caseload(session, viewer=viewers["boss"], today=TODAY).rows
     out = io.BytesIO()
     assert export_caseload(rows, fmt="xlsx", lang="en", out=out) == 5
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
@@ -205,7 +208,7 @@ def test_an_assessment_replaces_the_defaults_and_counts_as_one_of_the_four(engin
         assert after.seeker.version == version + 1
         rows = caseload(
             session, viewer=viewers["w1"], today=TODAY, where=CaseloadFilter(name="样例1")
-        )
+        ).rows
     assert rows[0].done["capability_assessment"]
     with write_session(engine) as session, pytest.raises(seeker_file.Stale):
         seeker_file.save_assessment(

@@ -36,16 +36,22 @@ def _filter() -> CaseloadFilter:
 @allow(*STAFF)
 def index() -> str:
     me, where = viewer(), _filter()
-    with read_session(engine()) as session:
-        rows = caseload(session, viewer=me, today=date.today(), where=where)
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(page, pages)
+    with read_session(engine()) as session:
+        found = caseload(
+            session,
+            viewer=me,
+            today=date.today(),
+            where=where,
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+    pages = max(1, -(-found.total // PAGE_SIZE))
     return render_template(
         "caseload.html",
-        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(rows),
-        overdue=sum(1 for r in rows if r.overdue),
+        rows=found.rows,
+        total=found.total,
+        overdue=found.overdue,
         page=page,
         pages=pages,
         where=where,
@@ -61,7 +67,7 @@ def export() -> Response:
     fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
     out = io.BytesIO()
     with read_session(engine()) as session:
-        rows = caseload(session, viewer=me, today=date.today(), where=where)
+        rows = caseload(session, viewer=me, today=date.today(), where=where).rows
     count = export_caseload(rows, fmt=fmt, lang=lang(), out=out)
     with write_session(engine()) as session:
         audit.record(
