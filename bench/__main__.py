@@ -10,6 +10,7 @@ for name in (
     "bench.bench_import",
     "bench.ranker_quality",
     "bench.ranker_speed",
+    "bench.web_pages",
 ):
     sys.argv = [name]
     runpy.run_module(name, run_name="__main__")
