@@ -22,6 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/jobbridge init-db
 	$(BIN)/jobbridge demo --if-empty
+	$(BIN)/jobbridge refresh
 	@echo
 	@echo "Demo sign-ins (password for all: jobbridge-demo):"
 	@echo "  admin, supervisor, caseworker, organizer, graduate"
