@@ -12,6 +12,7 @@ from flask_babel import format_date, format_decimal, format_percent
 from matcher.access import Viewer
 from matcher.areas import areas
 from matcher.codes import code_list
+from matcher.occupations import occupations
 from web.i18n import lang, large_text
 
 __all__ = ["code_name", "current_viewer", "install"]
@@ -57,6 +58,7 @@ def install(app: Flask) -> None:
         code_name=code_name,
         area_name=area_name,
         codes=codes,
+        occupations=lambda: sorted(occupations(), key=lambda o: o.name(lang())),
         reason_text=reason_text,
         day=day,
         number=format_decimal,

@@ -41,7 +41,7 @@ def login() -> Response | tuple[str, int] | str:
                 "login.html", error=_("Too many failed sign-ins. Wait 15 minutes and try again.")
             ), 429
         except SignInRefused:
-            error = _("The username or password is not right.")
+            error = _("The username or password is incorrect.")
             current_app.logger.info("sign-in refused")
         else:
             start_session(signed.user_id, signed.session_version, signed.seeker_id)

@@ -181,7 +181,10 @@ def refresh(seeker_id: int) -> Response | tuple[str, int]:
             refresher = current_app.extensions["jobbridge.refresher"] = Refresher(engine())
         summary = refresher.seekers([seeker_id])
     flash(
-        _("Recommendations refreshed: %(count)d postings.", count=summary.recommendations),
+        _(
+            "Recommendations refreshed. Postings recommended now: %(count)d",
+            count=summary.recommendations,
+        ),
         "recommendations",
     )
     return redirect(url_for("seekers.show", seeker_id=seeker_id, _anchor="recommendations"))
