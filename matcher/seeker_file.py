@@ -157,6 +157,19 @@ def recommendation_rows(session: Session, *, seeker_id: int) -> list[dict[str, A
     return [{"rec": rec, "posting": posting, "employer": name} for rec, posting, name in rows]
 
 
+def _changed(
+    session: Session, viewer: Viewer, kind: str, object_id: int, detail: dict[str, Any]
+) -> None:
+    audit.record(
+        session,
+        actor=viewer,
+        action="change",
+        object_type=kind,
+        object_id=object_id,
+        detail=detail,
+    )
+
+
 def _check_version(seeker: Jobseeker, version: int) -> None:
     if seeker.version != version:
         raise Stale
@@ -221,14 +234,7 @@ def save_assessment(
         )
     )
     _touch(session, seeker)
-    audit.record(
-        session,
-        actor=viewer,
-        action="change",
-        object_type="seeker",
-        object_id=seeker_id,
-        detail={"what": "assessment"},
-    )
+    _changed(session, viewer, "seeker", seeker_id, {"what": "assessment"})
 
 
 def save_plan(
@@ -257,14 +263,7 @@ def save_plan(
     plan.goals, plan.planned_services = goals.strip(), list(dict.fromkeys(services))
     plan.updated_by, plan.updated_at, plan.version = viewer.id, utcnow(), plan.version + 1
     session.add(plan)
-    audit.record(
-        session,
-        actor=viewer,
-        action="change",
-        object_type="seeker",
-        object_id=seeker_id,
-        detail={"what": "plan"},
-    )
+    _changed(session, viewer, "seeker", seeker_id, {"what": "plan"})
 
 
 def add_record(
@@ -320,14 +319,7 @@ def add_record(
             next_follow_up=follow,
         )
     )
-    audit.record(
-        session,
-        actor=viewer,
-        action="change",
-        object_type="seeker",
-        object_id=seeker_id,
-        detail={"what": "service_record", "kind": kind},
-    )
+    _changed(session, viewer, "seeker", seeker_id, {"what": "service_record", "kind": kind})
 
 
 def _date(text: str) -> date | None:
@@ -359,14 +351,7 @@ def set_outcome(
         raise Invalid([Problem("reason", "请填写谢绝原因", "Say why it was declined")])
     rec.status, rec.status_reason, rec.status_at = status, reason.strip(), utcnow()
     session.add(rec)
-    audit.record(
-        session,
-        actor=viewer,
-        action="change",
-        object_type="recommendation",
-        object_id=rec_id,
-        detail={"status": status},
-    )
+    _changed(session, viewer, "recommendation", rec_id, {"status": status})
     return rec
 
 
@@ -393,14 +378,7 @@ def send_recommendations(session: Session, *, viewer: Viewer, seeker_id: int, to
                 notes=f"{count}",
             )
         )
-        audit.record(
-            session,
-            actor=viewer,
-            action="change",
-            object_type="seeker",
-            object_id=seeker_id,
-            detail={"what": "sent", "count": count},
-        )
+        _changed(session, viewer, "seeker", seeker_id, {"what": "sent", "count": count})
     return count
 
 
@@ -419,14 +397,7 @@ def respond(
         rec.status, rec.status_reason = "declined", reason.strip() or "seeker"
     rec.status_at = utcnow()
     session.add(rec)
-    audit.record(
-        session,
-        actor=viewer,
-        action="change",
-        object_type="recommendation",
-        object_id=rec_id,
-        detail={"status": rec.status},
-    )
+    _changed(session, viewer, "recommendation", rec_id, {"status": rec.status})
 
 
 def reveal(
