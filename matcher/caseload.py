@@ -91,17 +91,6 @@ class CaseloadRow:
     def area_name(self) -> str:
         return areas().full_name(self.area_code)
 
-    def urgency(self) -> tuple[int, int, int, date, str]:
-        """Sort key: overdue first (oldest first), then graduates short of postings, then the
-        fewest "four ones" done."""
-        return (
-            0 if self.overdue else 1,
-            0 if self.needs_postings else 1,
-            self.four_ones_done,
-            self.follow_up or date.max,
-            self.name,
-        )
-
 
 def record_summary(seekers: Select[*tuple[Any, ...]] | None = None) -> Subquery:
     """Per seeker (of the id query ``seekers``, else all): which of the "four ones" are
@@ -181,6 +170,7 @@ def caseload(
     recs_by_seeker = {row[0]: row[1:] for row in connection.execute(select(*recs.c))}
     nothing = (0, 0, 0, 0, None, None)
     ranked = []
+    overdue_count = 0
     for sid, name, graduate in seekers:
         *flags, due, last_served = done_by_seeker.get(sid, nothing)
         total, sent = recs_by_seeker.get(sid, (0, 0))
@@ -188,8 +178,10 @@ def caseload(
         overdue = pending is not None and pending < today
         if where.overdue and not overdue:
             continue
+        overdue_count += overdue
         needs = graduate and (sent or 0) < GRADUATE_TARGET
-        # The urgency order of CaseloadRow.urgency, from the raw values.
+        # Most urgent first: overdue follow-ups (oldest first), then graduates short of
+        # postings, then the fewest "four ones" done.
         key = (0 if overdue else 1, 0 if needs else 1, sum(flags), pending or date.max, name)
         ranked.append((key, int(sid or 0), flags, int(total or 0), int(sent or 0), pending))
     ranked.sort(key=lambda item: item[0])
@@ -214,7 +206,7 @@ def caseload(
                 today=today,
             )
         )
-    return Caseload(rows=rows, total=len(ranked), overdue=sum(1 for i in ranked if i[0][0] == 0))
+    return Caseload(rows=rows, total=len(ranked), overdue=overdue_count)
 
 
 def _details(connection: Connection, seeker_ids: list[int]) -> dict[int, tuple[Any, ...]]:

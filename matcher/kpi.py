@@ -4,7 +4,7 @@ and this quarter's outcomes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -50,16 +50,8 @@ class AreaFigures:
         return self.rate(self.graduates_with_postings, self.graduates)
 
     def add(self, other: AreaFigures) -> None:
-        for name in (
-            "seekers",
-            "filed",
-            "seeking",
-            "served",
-            "four_ones",
-            "graduates",
-            "graduates_with_postings",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for counter in fields(self)[1:]:  # every field but area_code
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
 @dataclass

@@ -136,8 +136,9 @@ def _refuse(viewer_: Viewer, reason: str) -> None:
 
 
 def _enforce() -> Response | None:
-    g.viewer = _load_viewer()
     endpoint = request.endpoint
+    # Static files need no user: no database query for each stylesheet.
+    g.viewer = None if endpoint == "static" else _load_viewer()
     if endpoint is None:  # 404 or 405: let Flask answer
         return None
     policy = policy_of(current_app, endpoint)

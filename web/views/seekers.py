@@ -77,7 +77,8 @@ def _change(seeker_id: int, form: str, work: Any, done: str) -> Response | tuple
 
 
 def _version() -> int:
-    return request.form.get("version", -1, type=int) or 0
+    """The version the form was loaded with; a missing or garbled one never matches."""
+    return request.form.get("version", -1, type=int)
 
 
 @bp.post("/<int:seeker_id>/assessment")
