@@ -409,3 +409,85 @@ def why_command(seeker_id: str, posting_id: str, fmt: str, lang: str) -> None:
     if result["needs_accommodation"]:
         click.echo(f"  needs accommodation: {', '.join(result['needs_accommodation'])}")
     click.echo("  parts: " + ", ".join(f"{k} {v:.2f}" for k, v in result["parts"].items()))
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@handles_errors
+def backup_command(file: Path) -> None:
+    """Write a consistent copy of every table to FILE, while the service keeps running.
+
+    FILE is a zip of one JSON-lines file per table and a manifest (schema revision, row
+    counts, checksums); it holds personal data and is readable by its owner only.
+    Identifiers stay encrypted: keep JOBBRIDGE_DATA_KEY, separately, to read them after a
+    restore.
+    """
+    from matcher.backup import BackupError, backup
+    from matcher.models import AuditLog
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    engine = runtime.ready_engine()
+    try:
+        summary = backup(engine, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with write_session(engine) as session:
+        session.add(
+            AuditLog(
+                actor="cli",
+                action="backup",
+                object_type="database",
+                object_id=summary.manifest.revision,
+                detail={
+                    "file": str(file),
+                    "rows": summary.manifest.rows,
+                    "tables": summary.rows,
+                },
+            )
+        )
+    click.echo(summary.line())
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Delete every row of the database first, in the same transaction as the restore "
+    "(a failed restore keeps the old rows).",
+)
+@handles_errors
+def restore_command(file: Path, replace: bool) -> None:
+    """Restore a FILE written by 'jobbridge backup' into an empty database.
+
+    The database must be migrated ('jobbridge init-db') to the schema revision of the
+    backup. The whole file is checked before anything is written, and every row is
+    restored in one transaction, or none.
+    """
+    from matcher.backup import BackupError, restore
+    from matcher.models import AuditLog
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    engine = runtime.ready_engine()
+    try:
+        summary = restore(engine, file, replace=replace)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with write_session(engine) as session:
+        session.add(
+            AuditLog(
+                actor="cli",
+                action="restore",
+                object_type="database",
+                object_id=summary.manifest.revision,
+                detail={
+                    "file": str(file),
+                    "rows": summary.manifest.rows,
+                    "tables": summary.rows,
+                    "replaced_rows": sum(summary.replaced.values()),
+                    "backed_up_at": summary.manifest.created_at,
+                    "from_dialect": summary.manifest.dialect,
+                },
+            )
+        )
+    click.echo(summary.line())
