@@ -10,6 +10,7 @@ for name in (
     "bench.bench_import",
     "bench.ranker_quality",
     "bench.ranker_speed",
+    "bench.screening_quality",
     "bench.web_pages",
 ):
     sys.argv = [name]
