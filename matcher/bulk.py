@@ -24,7 +24,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Table
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
-__all__ = ["bulk_insert"]
+__all__ = ["bulk_insert", "upsert"]
 
 Converter = Callable[[Any], Any]
 
@@ -97,3 +97,23 @@ def bulk_insert(
                     copy.write_row(value)
         else:
             cursor.executemany(statement, values)
+
+
+def upsert(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert ``rows``, or update the row with the same natural ``keys`` (a unique
+    constraint): running a job twice for one slot leaves one row per key, the same."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    updated = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updated), rows)

@@ -8,7 +8,7 @@ first: overdue follow-ups, graduates without 3 postings sent, unfinished "four o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import IO, Any
@@ -21,18 +21,21 @@ from matcher.access import Viewer, in_area, seeker_scope
 from matcher.areas import areas
 from matcher.codes import code_list
 from matcher.exports import write_table
-from matcher.models import Jobseeker, Recommendation, ServiceRecord
+from matcher.models import Jobseeker, Recommendation, Reminder, ServiceRecord
 
 __all__ = [
     "FOUR_ONES",
     "Caseload",
     "CaseloadFilter",
     "CaseloadRow",
+    "FollowUps",
     "caseload",
     "export_caseload",
+    "follow_ups",
     "four_ones_kinds",
     "recommendation_summary",
     "record_summary",
+    "reminder_of",
 ]
 
 FOUR_ONES = ("info_check", "capability_assessment", "need_registration", "employment_service")
@@ -157,8 +160,70 @@ def caseload(
         conditions.append(col(Jobseeker.employment_status) == where.status)
     if where.name.strip():
         conditions.append(col(Jobseeker.name).contains(where.name.strip()))
-    ids = select(col(Jobseeker.id)).where(*conditions)
     connection = session.connection()
+    ranked = []
+    overdue_count = 0
+    for standing in _standings(connection, conditions, today):
+        if where.overdue and not standing.overdue:
+            continue
+        overdue_count += standing.overdue
+        # Most urgent first: overdue follow-ups (oldest first), then graduates short of
+        # postings, then the fewest "four ones" done.
+        key = (
+            0 if standing.overdue else 1,
+            0 if standing.needs_postings else 1,
+            sum(standing.flags),
+            standing.pending or date.max,
+            standing.name,
+        )
+        ranked.append((key, standing))
+    ranked.sort(key=lambda item: item[0])
+    chosen = [
+        standing for _, standing in ranked[offset : None if limit is None else offset + limit]
+    ]
+    details = _details(connection, [standing.id for standing in chosen])
+    rows = []
+    for standing in chosen:
+        external, area, graduate, types, status = details[standing.id]
+        rows.append(
+            CaseloadRow(
+                id=standing.id,
+                external_id=external,
+                name=standing.name,
+                area_code=area,
+                is_graduate=graduate,
+                disability_types=tuple(types),
+                employment_status=status,
+                done={step: bool(f) for step, f in zip(FOUR_ONES, standing.flags, strict=True)},
+                recommendations=standing.total,
+                sent=standing.sent,
+                follow_up=standing.pending,
+                today=today,
+            )
+        )
+    return Caseload(rows=rows, total=len(ranked), overdue=overdue_count)
+
+
+@dataclass(frozen=True)
+class _Standing:
+    id: int
+    name: str
+    is_graduate: bool
+    flags: tuple[int, ...]  # each of FOUR_ONES done (1) or not (0)
+    total: int
+    sent: int
+    pending: date | None  # the follow-up asked for and not yet served
+    overdue: bool
+
+    @property
+    def needs_postings(self) -> bool:
+        return self.is_graduate and self.sent < GRADUATE_TARGET
+
+
+def _standings(connection: Connection, conditions: list[Any], today: date) -> Iterator[_Standing]:
+    """Where each seeker passing ``conditions`` stands: "four ones", recommendations sent,
+    pending follow-up. Three narrow queries, each served by an index."""
+    ids = select(col(Jobseeker.id)).where(*conditions)
     seekers = connection.execute(
         select(col(Jobseeker.id), col(Jobseeker.name), col(Jobseeker.is_graduate)).where(
             *conditions
@@ -169,44 +234,53 @@ def caseload(
     recs = recommendation_summary(ids)
     recs_by_seeker = {row[0]: row[1:] for row in connection.execute(select(*recs.c))}
     nothing = (0, 0, 0, 0, None, None)
-    ranked = []
-    overdue_count = 0
     for sid, name, graduate in seekers:
         *flags, due, last_served = done_by_seeker.get(sid, nothing)
         total, sent = recs_by_seeker.get(sid, (0, 0))
         pending = due if due is not None and (last_served is None or due > last_served) else None
-        overdue = pending is not None and pending < today
-        if where.overdue and not overdue:
-            continue
-        overdue_count += overdue
-        needs = graduate and (sent or 0) < GRADUATE_TARGET
-        # Most urgent first: overdue follow-ups (oldest first), then graduates short of
-        # postings, then the fewest "four ones" done.
-        key = (0 if overdue else 1, 0 if needs else 1, sum(flags), pending or date.max, name)
-        ranked.append((key, int(sid or 0), flags, int(total or 0), int(sent or 0), pending))
-    ranked.sort(key=lambda item: item[0])
-    chosen = ranked[offset : None if limit is None else offset + limit]
-    details = _details(connection, [item[1] for item in chosen])
-    rows = []
-    for key, sid, flags, total, sent, pending in chosen:
-        external, area, graduate, types, status = details[sid]
-        rows.append(
-            CaseloadRow(
-                id=sid,
-                external_id=external,
-                name=key[4],
-                area_code=area,
-                is_graduate=graduate,
-                disability_types=tuple(types),
-                employment_status=status,
-                done={step: bool(flag) for step, flag in zip(FOUR_ONES, flags, strict=True)},
-                recommendations=total,
-                sent=sent,
-                follow_up=pending,
-                today=today,
-            )
+        yield _Standing(
+            id=int(sid or 0),
+            name=name,
+            is_graduate=bool(graduate),
+            flags=tuple(int(f or 0) for f in flags),
+            total=int(total or 0),
+            sent=int(sent or 0),
+            pending=pending,
+            overdue=pending is not None and pending < today,
         )
-    return Caseload(rows=rows, total=len(ranked), overdue=overdue_count)
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """A case worker's day: follow-ups due today and overdue, graduates short of postings."""
+
+    due: list[int] = field(default_factory=list)
+    overdue: list[int] = field(default_factory=list)
+    graduates_short: list[int] = field(default_factory=list)
+
+
+def follow_ups(session: Session, *, viewer: Viewer, today: date) -> FollowUps:
+    """The seekers (ids) of ``viewer``'s caseload that need a follow-up or postings."""
+    found = FollowUps()
+    for standing in _standings(session.connection(), [seeker_scope(viewer)], today):
+        if standing.pending == today:
+            found.due.append(standing.id)
+        if standing.overdue:
+            found.overdue.append(standing.id)
+        if standing.needs_postings:
+            found.graduates_short.append(standing.id)
+    return found
+
+
+def reminder_of(session: Session, *, viewer: Viewer, today: date) -> Reminder | None:
+    """A case worker's latest reminders up to ``today`` (the scheduler's reminders job)."""
+    found: Reminder | None = session.execute(
+        select(Reminder)
+        .where(col(Reminder.worker_id) == viewer.id, col(Reminder.day) <= today)
+        .order_by(col(Reminder.day).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return found
 
 
 def _details(connection: Connection, seeker_ids: list[int]) -> dict[int, tuple[Any, ...]]:

@@ -26,6 +26,17 @@ from matcher.identifiers import Vault
 
 __all__ = ["main"]
 
+# The scheduler's jobs (matcher.jobs.JOBS), named here so that --help needs no imports.
+# (seeker_refresh runs on requests only: it needs the seekers asked for.)
+JOB_NAMES = (
+    "close_postings",
+    "full_refresh",
+    "incremental_refresh",
+    "kpi_snapshot",
+    "reminders",
+    "weekly_changes",
+)
+
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("jobbridge")
 
@@ -297,26 +308,94 @@ def serve(host: str, port: int, threads: int) -> None:
     help="Only what changed since the last refresh (new, changed, closed postings; "
     "changed seekers; declines).",
 )
+@click.option(
+    "--skip-if-running",
+    is_flag=True,
+    help="If another refresh is running, skip (exit status 0) instead of waiting for it.",
+)
 @handles_errors
-def refresh_command(incremental: bool) -> None:
-    """Refresh the recommendations of every seeker who may be matched."""
-    from matcher.refresh import Refresher
+def refresh_command(incremental: bool, skip_if_running: bool) -> None:
+    """Refresh the recommendations of every seeker who may be matched.
+
+    Runs under the same lock as the scheduler's refreshes: if one is running, this waits
+    for it and then runs (or, with --skip-if-running, skips).
+    """
+    from matcher import jobs
 
     runtime = click.get_current_context().ensure_object(Runtime)
-    refresher = Refresher(runtime.ready_engine())
-    progress = _progress if sys.stderr.isatty() else None
-    summary = (
-        refresher.incremental(progress=progress)
-        if incremental
-        else refresher.full(progress=progress)
+    ctx = jobs.JobContext(
+        runtime.ready_engine(), progress=_progress if sys.stderr.isatty() else None
     )
-    click.echo(summary.line())
-    if summary.graduates_short:
+    outcome = jobs.run(
+        ctx,
+        "incremental_refresh" if incremental else "full_refresh",
+        trigger="cli",
+        wait=not skip_if_running,
+        on_wait=lambda: click.echo("another refresh is running; waiting for it to end", err=True),
+    )
+    if outcome.status == "skipped":
+        click.echo("another refresh is running; skipped (--skip-if-running)")
+        return
+    if outcome.status == "failed":
+        raise click.ClickException(f"refresh failed (run {outcome.run_id}): {outcome.error}")
+    counts = outcome.counts
+    click.echo(
+        f"refresh {counts['refresh_run']} ({'incremental' if incremental else 'full'}): "
+        f"{counts['seekers']} seekers, {counts['postings']} postings, "
+        f"{counts['feasible_pairs']} feasible pairs, {counts['recommendations']} "
+        f"recommendations in {counts['seconds']:.1f} s"
+    )
+    if counts["graduates_short"]:
         click.echo(
-            f"warning: {summary.graduates_short} graduates have fewer than 3 postings although "
-            "3 were feasible",
+            f"warning: {counts['graduates_short']} graduates have fewer than 3 postings "
+            "although 3 were feasible",
             err=True,
         )
+
+
+@main.command("run-job")
+@click.argument("name", type=click.Choice(sorted(JOB_NAMES)))
+@handles_errors
+def run_job_command(name: str) -> None:
+    """Run one of the scheduler's jobs now, in this process (waiting for its lock)."""
+    from matcher import jobs
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    ctx = jobs.JobContext(runtime.ready_engine())
+    outcome = jobs.run(
+        ctx,
+        name,
+        trigger="cli",
+        wait=True,
+        on_wait=lambda: click.echo(f"{name} is running elsewhere; waiting for it", err=True),
+    )
+    if outcome.status == "failed":
+        raise click.ClickException(f"{name} failed (run {outcome.run_id}): {outcome.error}")
+    click.echo(
+        f"{name} (run {outcome.run_id}): "
+        + ", ".join(f"{k} {v}" for k, v in outcome.counts.items())
+    )
+
+
+@main.command("scheduler")
+@handles_errors
+def scheduler_command() -> None:
+    """Run the scheduler: the nightly refresh, the incremental refreshes after edits and
+    imports, closing postings, reminders, KPI snapshots, the weekly change list.
+
+    Run exactly one per deployment (a second one skips what the first is doing). Schedules
+    come from data/schedule.yaml; override one with JOBBRIDGE_SCHEDULE_<JOB>, e.g.
+    JOBBRIDGE_SCHEDULE_FULL_REFRESH="0 3 * * *", or the file with JOBBRIDGE_SCHEDULE_FILE.
+    Stops on SIGTERM or Ctrl+C after the running jobs end.
+    """
+    from matcher.scheduler import load_schedule, run_scheduler
+
+    runtime = click.get_current_context().ensure_object(Runtime)
+    schedule = load_schedule()
+    for logger in ("jobbridge", "matcher"):
+        logging.getLogger(logger).setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    run_scheduler(runtime.ready_engine(), schedule)
 
 
 @main.command("recommend")

@@ -7,15 +7,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, false, func, or_, select
 from sqlmodel import Session, col
 
-from matcher.access import Viewer, seeker_scope
+from matcher.access import Viewer, in_area, seeker_scope
 from matcher.caseload import FOUR_ONES, GRADUATE_TARGET, recommendation_summary, record_summary
 from matcher.codes import code_list
-from matcher.models import Jobseeker, Recommendation
+from matcher.models import Jobseeker, KpiSnapshot, Recommendation
 
-__all__ = ["AreaFigures", "Dashboard", "dashboard", "quarter_start"]
+__all__ = [
+    "AreaFigures",
+    "Dashboard",
+    "dashboard",
+    "outcomes_by_area",
+    "quarter_start",
+    "trend",
+]
 
 
 @dataclass
@@ -102,17 +109,45 @@ def dashboard(session: Session, *, viewer: Viewer, today: date) -> Dashboard:
         total.add(figures)
         areas.append(figures)
     since = quarter_start(today)
-    outcomes: dict[str, int] = {
-        status: count
-        for status, count in session.execute(
-            select(col(Recommendation.status), func.count())
-            .join(Jobseeker, col(Jobseeker.id) == col(Recommendation.seeker_id))
-            .where(
-                seeker_scope(viewer),
-                col(Recommendation.status) != "new",
-                col(Recommendation.status_at) >= datetime.combine(since, time.min, tzinfo=UTC),
-            )
-            .group_by(col(Recommendation.status))
-        )
-    }
+    outcomes: dict[str, int] = {}
+    for by_status in outcomes_by_area(session, viewer=viewer, since=since).values():
+        for status, number in by_status.items():
+            outcomes[status] = outcomes.get(status, 0) + number
     return Dashboard(total=total, areas=areas, outcomes=outcomes, quarter_from=since)
+
+
+def outcomes_by_area(session: Session, *, viewer: Viewer, since: date) -> dict[str, dict[str, int]]:
+    """Per area, how many recommendations reached each outcome since ``since``."""
+    query = (
+        select(col(Jobseeker.area_code), col(Recommendation.status), func.count())
+        .join(Jobseeker, col(Jobseeker.id) == col(Recommendation.seeker_id))
+        .where(
+            seeker_scope(viewer),
+            col(Recommendation.status) != "new",
+            col(Recommendation.status_at) >= datetime.combine(since, time.min, tzinfo=UTC),
+        )
+        .group_by(col(Jobseeker.area_code), col(Recommendation.status))
+    )
+    found: dict[str, dict[str, int]] = {}
+    for area, status, number in session.execute(query):
+        found.setdefault(area, {})[status] = number
+    return found
+
+
+def trend(session: Session, *, viewer: Viewer, days: int = 14) -> list[tuple[date, AreaFigures]]:
+    """The daily snapshots of the last ``days`` days, summed over the viewer's areas."""
+    query = select(KpiSnapshot).order_by(col(KpiSnapshot.day).desc(), col(KpiSnapshot.area_code))
+    if viewer.role != "admin":
+        areas = [in_area(col(KpiSnapshot.area_code), code) for code in viewer.area_codes]
+        query = query.where(or_(*areas) if areas else false())
+    by_day: dict[date, AreaFigures] = {}
+    counters = [f.name for f in fields(AreaFigures)[1:]]
+    for snapshot in session.execute(query).scalars():
+        if snapshot.day not in by_day:
+            if len(by_day) == days:
+                break
+            by_day[snapshot.day] = AreaFigures("*")
+        by_day[snapshot.day].add(
+            AreaFigures(snapshot.area_code, *(getattr(snapshot, name) for name in counters))
+        )
+    return sorted(by_day.items())

@@ -23,15 +23,21 @@ __all__ = [
     "Campaign",
     "CapabilityProfile",
     "Employer",
+    "JobLease",
+    "JobRequest",
+    "JobRun",
     "Jobseeker",
+    "KpiSnapshot",
     "LoginAttempt",
     "Posting",
     "PostingCampaign",
     "Recommendation",
     "RefreshRun",
+    "Reminder",
     "ServicePlan",
     "ServiceRecord",
     "User",
+    "WeeklyChange",
     "table_of",
     "utcnow",
 ]
@@ -127,6 +133,8 @@ class Jobseeker(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, index=True)  # what changed since
     # Optimistic locking: a save must name the version it read (SECURITY.md item 24).
     version: int = Field(default=1)
+    # When a refresh last gave this seeker a different set of postings (the weekly change list).
+    matches_changed_at: datetime | None = None
 
 
 class CapabilityProfile(SQLModel, table=True):
@@ -207,6 +215,7 @@ class Posting(SQLModel, table=True):
     text_skills: list[str] = _json(list)
     profile_version: str | None = Field(default=None, max_length=16)
     status: str = Field(default="open", max_length=20, index=True)  # open / closed
+    closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)  # what changed since
     version: int = Field(default=1)
@@ -233,6 +242,8 @@ class RefreshRun(SQLModel, table=True):
     recommendations: int = Field(default=0)
     duration_s: float | None = None
     error: str | None = None
+    # Open postings no seeker could be offered, as of this (full) run: whom to call.
+    unfit_postings: list[int] | None = _json()
 
 
 class Recommendation(SQLModel, table=True):
@@ -331,3 +342,109 @@ class AuditLog(SQLModel, table=True):
     object_type: str = Field(default="", max_length=30)
     object_id: str = Field(default="", max_length=64)
     detail: dict[str, Any] = _json(dict)
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduler job, scheduled or asked for: the run history."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_job_slot", "job", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40)
+    # The period a scheduled run stands for (a day, an hour, a week); a slot done once is
+    # not done again. Empty for runs that stand for no period (requests, refresh on demand).
+    slot: str = Field(default="", max_length=40)
+    trigger: str = Field(max_length=20)  # schedule / request / cli
+    status: str = Field(default="running", max_length=20)  # running / succeeded / failed
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    counts: dict[str, Any] = _json(dict)
+    error: str | None = None
+    host: str = Field(default="", max_length=120)  # host:pid of the process that ran it
+
+
+class JobRequest(SQLModel, table=True):
+    """Work asked of the scheduler: a refresh after edits and imports (debounced), one
+    seeker's refresh now, or a job started from the admin page. Web workers and the CLI
+    never rank; the scheduler does."""
+
+    __tablename__ = "job_request"
+    __table_args__ = (Index("ix_job_request_pending", "handled_at", "job"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40)
+    seeker_id: int | None = Field(default=None, foreign_key="jobseeker.id", ondelete="CASCADE")
+    reason: str = Field(default="", max_length=40)
+    slot: str = Field(default="", max_length=40)  # a scheduled run put off: its slot
+    requested_by: int | None = Field(default=None, foreign_key="app_user.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    handled_at: datetime | None = None
+    job_run_id: int | None = Field(default=None, foreign_key="job_run.id")
+
+
+class JobLease(SQLModel, table=True):
+    """SQLite's stand-in for PostgreSQL's advisory locks: who holds a job's lock, and until
+    when (a holder that dies lets it lapse)."""
+
+    __tablename__ = "job_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=160)
+    expires_at: datetime
+
+
+class KpiSnapshot(SQLModel, table=True):
+    """The plan's figures for one area on one day, for the dashboard's trends."""
+
+    __tablename__ = "kpi_snapshot"
+    __table_args__ = (UniqueConstraint("day", "area_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    area_code: str = Field(max_length=12)
+    seekers: int = 0
+    filed: int = 0
+    seeking: int = 0
+    served: int = 0
+    four_ones: int = 0
+    graduates: int = 0
+    graduates_with_postings: int = 0
+    outcomes: dict[str, int] = _json(dict)  # status -> count this quarter so far
+    taken_at: datetime = Field(default_factory=utcnow)
+
+
+class WeeklyChange(SQLModel, table=True):
+    """What changed in one area in one week: new and closed postings, seekers whose
+    recommendations changed, postings that fit nobody (ids in ``detail``)."""
+
+    __tablename__ = "weekly_change"
+    __table_args__ = (UniqueConstraint("week_start", "area_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week_start: date = Field(index=True)
+    area_code: str = Field(max_length=12)
+    new_postings: int = 0
+    closed_postings: int = 0
+    changed_seekers: int = 0
+    unfit_postings: int = 0
+    detail: dict[str, list[int]] = _json(dict)
+    made_at: datetime = Field(default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """A case worker's follow-ups for one day: due, overdue, and graduates who have not yet
+    had 3 postings sent (seeker ids in ``seekers``); shown on the caseload page."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("day", "worker_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    worker_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    due: int = 0
+    overdue: int = 0
+    graduates_short: int = 0
+    seekers: dict[str, list[int]] = _json(dict)
+    made_at: datetime = Field(default_factory=utcnow)

@@ -47,7 +47,7 @@ from matcher.ranking_inputs import (
     update_stale_profiles,
 )
 
-__all__ = ["RefreshSummary", "Refresher", "full_refresh"]
+__all__ = ["RefreshSummary", "Refresher", "full_refresh", "recover_interrupted"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -122,7 +122,14 @@ class Refresher:
                 pinned = _pinned(session, None)
             report("loading", 1, 1)
             ranked = rank_with(warm.ranker, warm.seekers, pinned=pinned, progress=report)
-            _store(self.engine, run_id, ranked, replace_seekers=None, progress=report)
+            _store(
+                self.engine,
+                run_id,
+                ranked,
+                replace_seekers=None,
+                progress=report,
+                unfit=_unfit(warm.ranker, ranked),
+            )
         except BaseException as exc:
             _fail_run(self.engine, run_id, exc)
             self._warm = None
@@ -264,6 +271,31 @@ def full_refresh(
 # --- runs ---------------------------------------------------------------------------------
 
 
+def recover_interrupted(engine: Engine) -> int:
+    """Mark refreshes still "running" as failed and drop their rows. Only for a caller that
+    holds the refresh lock: then no refresh is running, and these died midway (killed,
+    or the machine stopped). Their readers never saw them; the old set stays active."""
+    runs = table_of(RefreshRun)
+    with write_session(engine) as session:
+        dead = list(session.execute(select(runs.c.id).where(runs.c.status == "running")).scalars())
+        if not dead:
+            return 0
+        session.execute(
+            update(runs)
+            .where(runs.c.id.in_(dead))
+            .values(
+                status="failed",
+                finished_at=utcnow(),
+                error="interrupted: the process ended before the run finished",
+            )
+        )
+        session.execute(
+            delete(table_of(Recommendation)).where(table_of(Recommendation).c.run_id.in_(dead))
+        )
+    log.warning("refresh runs %s were interrupted; marked failed, their rows removed", dead)
+    return len(dead)
+
+
 def _start_run(engine: Engine, kind: str) -> int:
     with write_session(engine) as session:
         run = RefreshRun(kind=kind, status="running")
@@ -286,6 +318,14 @@ def _fail_run(engine: Engine, run_id: int, exc: BaseException) -> None:
             delete(table_of(Recommendation)).where(table_of(Recommendation).c.run_id == run_id)
         )
     log.error("refresh %s failed: %s", run_id, exc)
+
+
+def _unfit(ranker: Ranker, ranked: RankedRun) -> list[int]:
+    """Open postings that no seeker could be offered (after a run over everyone)."""
+    counts = ranked.candidates.feasible_per_posting if ranked.candidates else None
+    if counts is None:
+        return []
+    return sorted(ranker.posting_id[(counts == 0) & ranker.open].tolist())
 
 
 def _finish(run_id: int, kind: str, ranked: RankedRun, started: float) -> RefreshSummary:
@@ -451,12 +491,14 @@ def _store(
     *,
     replace_seekers: list[int] | None,
     progress: Progress | None = None,
+    unfit: list[int] | None = None,
 ) -> None:
     """Write the run's rows inactive, then switch to them in one transaction."""
     report = progress or (lambda stage, done, total: None)
     table = table_of(Recommendation)
     with read_session(engine) as session:
         carried = _statuses(session, replace_seekers)
+        changed = _changed_seekers(session, replace_seekers, ranked.rows)
     now = utcnow()
     rows = []
     for row in ranked.rows:
@@ -482,6 +524,13 @@ def _store(
             replaced = replaced & table.c.seeker_id.in_(replace_seekers)
         session.execute(update(table).where(replaced).values(active=False))
         session.execute(update(table).where(table.c.run_id == run_id).values(active=True))
+        seekers = table_of(Jobseeker)
+        for start in range(0, len(changed), 5000):
+            session.execute(
+                update(seekers)
+                .where(seekers.c.id.in_(changed[start : start + 5000]))
+                .values(matches_changed_at=now)
+            )
         session.execute(
             update(table_of(RefreshRun))
             .where(table_of(RefreshRun).c.id == run_id)
@@ -492,9 +541,31 @@ def _store(
                 postings=ranked.postings,
                 feasible_pairs=ranked.feasible_pairs,
                 recommendations=len(rows),
+                unfit_postings=unfit,
             )
         )
     _clean_up(engine, replace_seekers)
+
+
+def _changed_seekers(
+    session: Session, seeker_ids: list[int] | None, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Seekers whose set of postings the new rows change (the weekly change list)."""
+    query = select(col(Recommendation.seeker_id), col(Recommendation.posting_id)).where(
+        col(Recommendation.active).is_(True)
+    )
+    if seeker_ids is not None:
+        query = query.where(col(Recommendation.seeker_id).in_(seeker_ids))
+    before = np.array(session.execute(query).all(), dtype=np.int64).reshape(-1, 2)
+    after = np.array(
+        [(row["seeker_id"], row["posting_id"]) for row in rows], dtype=np.int64
+    ).reshape(-1, 2)
+
+    def keys(pairs: np.ndarray) -> np.ndarray:
+        return np.asarray((pairs[:, 0] << 32) | pairs[:, 1])
+
+    differing = np.setxor1d(keys(before), keys(after))
+    return [int(s) for s in np.unique(differing >> 32).tolist()]
 
 
 def _statuses(

@@ -5,7 +5,7 @@ the seeker makes to it. Each function takes the viewer, checks scope (an out-of-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,6 +17,7 @@ from matcher.access import Viewer, seeker_scope
 from matcher.codes import code_list
 from matcher.db import read_session
 from matcher.identifiers import Vault
+from matcher.job_requests import SEEKER, request, request_changes, waiting_since
 from matcher.models import (
     CapabilityProfile,
     Employer,
@@ -87,6 +88,7 @@ class FileView:
     records: list[tuple[ServiceRecord, str]]  # with the worker's display name
     recommendations: list[dict[str, Any]] = field(default_factory=list)
     case_worker: str = ""
+    refresh_asked: datetime | None = None  # a refresh asked for and not done yet
 
 
 def _seeker(session: Session, viewer: Viewer, seeker_id: int) -> Jobseeker:
@@ -142,6 +144,7 @@ def load_file(session: Session, *, viewer: Viewer, seeker_id: int) -> FileView:
         records=[(r, name or "") for r, name in records],
         recommendations=recommendation_rows(session, seeker_id=seeker_id),
         case_worker=worker,
+        refresh_asked=waiting_since(session, seeker_id),
     )
 
 
@@ -183,6 +186,7 @@ def _touch(session: Session, seeker: Jobseeker) -> None:
         .where(col(Jobseeker.id) == seeker.id)
         .values(version=col(Jobseeker.version) + 1, updated_at=utcnow())
     )
+    request_changes(session, "seeker file")
 
 
 def _editable(session: Session, viewer: Viewer, seeker_id: int) -> Jobseeker:
@@ -351,8 +355,17 @@ def set_outcome(
         raise Invalid([Problem("reason", "请填写谢绝原因", "Say why it was declined")])
     rec.status, rec.status_reason, rec.status_at = status, reason.strip(), utcnow()
     session.add(rec)
+    if status == "declined":  # never recommended again: the list is filled up anew
+        request_changes(session, "declined")
     _changed(session, viewer, "recommendation", rec_id, {"status": status})
     return rec
+
+
+def ask_refresh(session: Session, *, viewer: Viewer, seeker_id: int) -> None:
+    """Ask the scheduler to rank this seeker again now (it does within seconds)."""
+    _editable(session, viewer, seeker_id)
+    request(session, SEEKER, reason="refresh now", seeker_id=seeker_id, requested_by=viewer.id)
+    _changed(session, viewer, "seeker", seeker_id, {"what": "refresh asked"})
 
 
 def send_recommendations(session: Session, *, viewer: Viewer, seeker_id: int, today: date) -> int:
@@ -395,6 +408,7 @@ def respond(
             rec.status = "viewed"
     else:
         rec.status, rec.status_reason = "declined", reason.strip() or "seeker"
+        request_changes(session, "declined")
     rec.status_at = utcnow()
     session.add(rec)
     _changed(session, viewer, "recommendation", rec_id, {"status": rec.status})

@@ -109,6 +109,7 @@ GETS = {
     "/postings/{posting}": STAFF | {"organizer"},
     "/me/": {"graduate"},
     "/dashboard/": {"admin", "supervisor"},
+    "/runs/": {"admin", "supervisor"},
 }
 POSTS = {
     "/seekers/{mine}/assessment": EDITORS,
@@ -118,7 +119,8 @@ POSTS = {
     "/seekers/{mine}/reveal": EDITORS,
     "/seekers/{mine}/recommendations/{mine_rec}": EDITORS,
     "/me/recommendations/{own_rec}": {"graduate"},
-    "/seekers/{mine}/refresh": EDITORS,  # last: it replaces the recommendations above
+    "/seekers/{mine}/refresh": EDITORS,
+    "/runs/": {"admin"},
 }
 PUBLIC = {"/login": 200, "/healthz": 200, "/": 302, "/static/app.css": 200}
 
@@ -145,6 +147,7 @@ def test_every_route_is_in_the_matrix(app):
         "/postings/<int:posting_id>",
         "/me/",
         "/dashboard/",
+        "/runs/",
         "/seekers/<int:seeker_id>/assessment",
         "/seekers/<int:seeker_id>/plan",
         "/seekers/<int:seeker_id>/records",

@@ -3,11 +3,11 @@ masked identifiers, and localised dates and numbers."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
 from matcher.access import Viewer
 from matcher.areas import areas
@@ -51,6 +51,11 @@ def day(value: date | None) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def moment(value: datetime | None) -> str:
+    """A date and time, in the deployment's timezone (Asia/Shanghai)."""
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
 def install(app: Flask) -> None:
     app.jinja_env.globals.update(
         lang=lang,
@@ -61,6 +66,7 @@ def install(app: Flask) -> None:
         occupations=lambda: sorted(occupations(), key=lambda o: o.name(lang())),
         reason_text=reason_text,
         day=day,
+        moment=moment,
         number=format_decimal,
         percent=lambda value: format_percent(value, "#,##0.0%"),
         viewer=current_viewer,

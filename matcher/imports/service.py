@@ -27,6 +27,7 @@ from matcher.identifiers import Vault
 from matcher.imports.columns import KINDS, match_header
 from matcher.imports.reader import FileRefused, Limits, read_table
 from matcher.imports.rows import Problem, RowReader, build_record
+from matcher.job_requests import request_changes
 from matcher.models import (
     AuditLog,
     Campaign,
@@ -491,6 +492,8 @@ def _write(
     actor_id: int | None,
 ) -> None:
     report = plan.report
+    if plan.new or plan.changed:
+        request_changes(session, f"import of {report.kind}", requested_by=actor_id)
     if report.kind == "seekers":
         insert_seekers(session, vault, plan.new)
         update_seekers(session, vault, plan.changed)

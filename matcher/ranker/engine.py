@@ -27,6 +27,7 @@ time; the tests check that the two agree.
 from __future__ import annotations
 
 import os
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -178,6 +179,8 @@ class Candidates:
     posting: np.ndarray  # index into the Ranker's postings
     score: np.ndarray
     feasible_per_seeker: np.ndarray  # how many postings each seeker could be offered
+    # How many of the scored seekers could be offered each posting (all postings).
+    feasible_per_posting: np.ndarray | None = None
 
     @property
     def feasible_pairs(self) -> int:
@@ -185,6 +188,18 @@ class Candidates:
 
 
 _FEW_SEEKERS = 32
+
+
+class _Tally:
+    """Counts per posting, added to by the scoring threads (whose groups share postings)."""
+
+    def __init__(self, size: int) -> None:
+        self.counts = np.zeros(size, dtype=np.int64)
+        self._lock = threading.Lock()
+
+    def add(self, columns: np.ndarray, counts: np.ndarray) -> None:
+        with self._lock:
+            self.counts[columns] += counts
 
 
 class _Side:
@@ -480,6 +495,7 @@ class Ranker:
         compat = self._compat_table(seekers)
         extras = self._extra_table(seekers)
         feasible_count = np.zeros(len(seekers.items), dtype=np.int64)
+        per_posting = _Tally(len(self.posting_id))
         tasks = []
         for group_rows, columns in seekers.groups(self, rows):
             if postings is not None:
@@ -496,7 +512,7 @@ class Ranker:
         ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
             group_rows, columns = task
             return self._score_group(
-                seekers, group_rows, columns, compat, extras, keep, feasible_count
+                seekers, group_rows, columns, compat, extras, keep, feasible_count, per_posting
             )
 
         if len(tasks) <= 1:  # one seeker on demand: no thread pool to start
@@ -507,12 +523,15 @@ class Ranker:
                 found = [part for result in pool.map(score, tasks) for part in result]
         if not found:
             empty = np.zeros(0, dtype=np.int64)
-            return Candidates(empty, empty, np.zeros(0, np.float32), feasible_count)
+            return Candidates(
+                empty, empty, np.zeros(0, np.float32), feasible_count, per_posting.counts
+            )
         return Candidates(
             np.concatenate([f[0] for f in found]),
             np.concatenate([f[1] for f in found]),
             np.concatenate([f[2] for f in found]),
             feasible_count,
+            per_posting.counts,
         )
 
     def _score_group(
@@ -524,6 +543,7 @@ class Ranker:
         extras: np.ndarray,
         keep: int,
         feasible_count: np.ndarray,
+        per_posting: _Tally,
     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Score the seekers of one area group against the postings their area admits.
 
@@ -551,6 +571,7 @@ class Ranker:
                 score[row, np.isin(self.posting_id[columns], declined)] = -np.inf
             feasible = np.isfinite(score)
             feasible_count[block] = feasible.sum(axis=1)
+            per_posting.add(columns, feasible.sum(axis=0))
             found.append(self._keep_best(block, columns, score, feasible, keep))
         return found
 

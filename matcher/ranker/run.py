@@ -152,6 +152,7 @@ def _with_pinned(
         posting=np.concatenate([found.posting, j[new]]),
         score=np.concatenate([found.score, scores.astype(np.float32)]),
         feasible_per_seeker=found.feasible_per_seeker,
+        feasible_per_posting=found.feasible_per_posting,
     )
     wanted = set(zip(i.tolist(), j.tolist(), strict=True))
     mask = np.array(

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from matcher import audit
-from matcher.caseload import CaseloadFilter, caseload, export_caseload
+from matcher.caseload import CaseloadFilter, caseload, export_caseload, reminder_of
 from matcher.db import read_session, write_session
 from web.i18n import lang
 from web.security import allow, engine, viewer
@@ -46,6 +46,7 @@ def index() -> str:
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
+        reminder = reminder_of(session, viewer=me, today=date.today())
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render_template(
         "caseload.html",
@@ -56,6 +57,7 @@ def index() -> str:
         pages=pages,
         where=where,
         args=request.args,
+        reminder=reminder,
     )
 
 

@@ -7,7 +7,8 @@ from datetime import date
 from flask import Blueprint, render_template
 
 from matcher.db import read_session
-from matcher.kpi import dashboard
+from matcher.job_history import LABELS, latest_failures
+from matcher.kpi import dashboard, trend
 from web.security import allow, engine, viewer
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -16,6 +17,11 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 @bp.get("/")
 @allow("supervisor", "admin")
 def index() -> str:
+    me = viewer()
     with read_session(engine()) as session:
-        figures = dashboard(session, viewer=viewer(), today=date.today())
-    return render_template("dashboard.html", figures=figures)
+        figures = dashboard(session, viewer=me, today=date.today())
+        days = trend(session, viewer=me)
+        failures = latest_failures(session)
+    return render_template(
+        "dashboard.html", figures=figures, trend=days, failures=failures, labels=LABELS
+    )

@@ -3,7 +3,6 @@ records, recommendations with outcomes, "why not", and the printable slip."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
@@ -18,14 +17,12 @@ from matcher.posting_search import PostingFilter, search_postings
 from matcher.profiles import dimension_keys
 from matcher.recommendations import NotFound as PairNotFound
 from matcher.recommendations import explain_pair
-from matcher.refresh import Refresher
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("seekers", __name__, url_prefix="/seekers")
 READERS = ("case_worker", "supervisor", "admin")
 EDITORS = ("case_worker", "admin")
-_refresher_lock = threading.Lock()
 
 
 def _file(seeker_id: int, **extra: Any) -> tuple[str, int]:
@@ -173,22 +170,17 @@ def outcome(seeker_id: int, rec_id: int) -> Response | tuple[str, int]:
 @bp.post("/<int:seeker_id>/refresh")
 @allow(*EDITORS)
 def refresh(seeker_id: int) -> Response | tuple[str, int]:
-    """Rank this seeker again now, against the postings open today."""
-    if not seeker_file.may_edit(engine(), viewer=viewer(), seeker_id=seeker_id):
-        return not_found("seeker", seeker_id)
-    with _refresher_lock:
-        refresher = current_app.extensions.get("jobbridge.refresher")
-        if refresher is None:
-            refresher = current_app.extensions["jobbridge.refresher"] = Refresher(engine())
-        summary = refresher.seekers([seeker_id])
-    flash(
-        _(
-            "Recommendations refreshed. Postings recommended now: %(count)d",
-            count=summary.recommendations,
-        ),
+    """Ask the scheduler to rank this seeker again now, against the postings open today."""
+
+    def work(session: Any) -> None:
+        seeker_file.ask_refresh(session, viewer=viewer(), seeker_id=seeker_id)
+
+    return _change(
+        seeker_id,
         "recommendations",
+        work,
+        _("Refresh requested. The new list is ready within a few seconds: reload the page."),
     )
-    return redirect(url_for("seekers.show", seeker_id=seeker_id, _anchor="recommendations"))
 
 
 @bp.post("/<int:seeker_id>/reveal")

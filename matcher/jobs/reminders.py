@@ -1,0 +1,64 @@
+"""Each case worker's reminders for the day: follow-ups due and overdue, and graduates who
+have not yet had 3 postings sent. The caseload page shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from matcher.access import Viewer
+from matcher.bulk import upsert
+from matcher.caseload import follow_ups
+from matcher.db import write_session
+from matcher.jobs.base import Job, JobContext
+from matcher.models import JobRequest, Reminder, User, table_of, utcnow
+
+__all__ = ["REMINDERS", "make_reminders"]
+
+
+def make_reminders(ctx: JobContext, requests: list[JobRequest] | None = None) -> dict[str, Any]:
+    today, now = ctx.today(), utcnow()
+    rows = []
+    with write_session(ctx.engine) as session:
+        workers = session.execute(
+            select(User).where(col(User.role) == "case_worker", col(User.active).is_(True))
+        ).scalars()
+        for worker in workers:
+            found = follow_ups(session, viewer=Viewer.of(worker), today=today)
+            rows.append(
+                {
+                    "day": today,
+                    "worker_id": worker.id,
+                    "due": len(found.due),
+                    "overdue": len(found.overdue),
+                    "graduates_short": len(found.graduates_short),
+                    "seekers": {
+                        "due": found.due,
+                        "overdue": found.overdue,
+                        "graduates_short": found.graduates_short,
+                    },
+                    "made_at": now,
+                }
+            )
+        upsert(session, table_of(Reminder), rows, keys=("day", "worker_id"))
+    return {
+        "case_workers": len(rows),
+        "due": sum(r["due"] for r in rows),
+        "overdue": sum(r["overdue"] for r in rows),
+        "graduates_short": sum(r["graduates_short"] for r in rows),
+    }
+
+
+def _day(now: datetime) -> str:
+    return now.date().isoformat()
+
+
+REMINDERS = Job(
+    "reminders",
+    make_reminders,
+    slot=_day,
+    label=("回访与推送提醒", "Follow-up reminders"),
+)

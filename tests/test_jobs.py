@@ -1,0 +1,469 @@
+"""The scheduler's jobs on SQLite and PostgreSQL: locks, slots, run history, requests, and
+what each job does (SECURITY.md items 20-22)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlmodel import col
+
+from matcher import jobs
+from matcher.access import Viewer
+from matcher.db import read_session, write_session
+from matcher.job_history import NotAllowed, ask, latest_failures
+from matcher.job_requests import CHANGES, SEEKER, Debounce, request
+from matcher.jobs.base import Job, run_job
+from matcher.locks import job_lock
+from matcher.models import (
+    JobRequest,
+    JobRun,
+    Jobseeker,
+    KpiSnapshot,
+    Posting,
+    Recommendation,
+    RefreshRun,
+    Reminder,
+    ServiceRecord,
+    User,
+    WeeklyChange,
+)
+
+NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, a Monday
+
+
+@pytest.fixture
+def demo_engine(engine, vault):
+    from matcher import demo
+
+    demo.load(engine, vault, seekers=250, postings=90, seed=5)
+    return engine
+
+
+def context(engine, at: datetime = NOON) -> jobs.JobContext:
+    return jobs.JobContext(engine, clock=lambda: at)
+
+
+def active_pairs(engine) -> set[tuple[int, int]]:
+    with read_session(engine) as session:
+        return set(
+            session.execute(
+                select(col(Recommendation.seeker_id), col(Recommendation.posting_id)).where(
+                    col(Recommendation.active).is_(True)
+                )
+            ).all()
+        )
+
+
+def runs(engine, job: str) -> list[JobRun]:
+    with read_session(engine) as session:
+        return list(
+            session.execute(
+                select(JobRun).where(col(JobRun.job) == job).order_by(col(JobRun.id))
+            ).scalars()
+        )
+
+
+def test_a_scheduled_run_is_recorded_and_its_slot_runs_once(demo_engine):
+    ctx = context(demo_engine)
+    first = jobs.scheduled(ctx, "full_refresh")
+    assert first.status == "succeeded" and first.counts["recommendations"] > 0
+    pairs = active_pairs(demo_engine)
+    again = jobs.scheduled(ctx, "full_refresh")  # the same slot (the same day)
+    assert again.status == "skipped" and again.reason == "slot done"
+    assert active_pairs(demo_engine) == pairs
+    (run,) = runs(demo_engine, "full_refresh")
+    assert run.status == "succeeded" and run.slot == "2026-11-23" and run.trigger == "schedule"
+    assert run.duration_s is not None and run.finished_at is not None
+    assert run.counts["recommendations"] == first.counts["recommendations"]
+    next_day = jobs.scheduled(context(demo_engine, NOON + timedelta(days=1)), "full_refresh")
+    assert next_day.status == "succeeded"
+    assert active_pairs(demo_engine) == pairs  # nothing changed: the same recommendations
+
+
+def test_rerunning_a_slot_by_hand_changes_nothing(demo_engine):
+    ctx = context(demo_engine, datetime.now(UTC) + timedelta(days=7))  # this week is "last"
+    jobs.run(ctx, "full_refresh", trigger="cli")
+    for name in ("kpi_snapshot", "reminders", "weekly_changes", "close_postings"):
+        first = jobs.run(ctx, name, trigger="cli")
+        second = jobs.run(ctx, name, trigger="cli")  # forced: no slot, runs again
+        assert first.status == second.status == "succeeded", name
+        assert first.counts == second.counts, name
+    with read_session(demo_engine) as session:
+        for model in (KpiSnapshot, Reminder, WeeklyChange):
+            keys = {
+                KpiSnapshot: (KpiSnapshot.day, KpiSnapshot.area_code),
+                Reminder: (Reminder.day, Reminder.worker_id),
+                WeeklyChange: (WeeklyChange.week_start, WeeklyChange.area_code),
+            }[model]
+            rows = session.execute(select(*(col(k) for k in keys))).all()
+            assert rows and len(rows) == len(set(rows)), model  # one row per natural key
+
+
+def test_a_job_whose_lock_is_held_skips_with_a_log_line(demo_engine, caplog):
+    ctx = context(demo_engine)
+    with job_lock(demo_engine, "refresh") as held:
+        assert held
+        with caplog.at_level(logging.INFO, logger="jobbridge.jobs"):
+            outcome = jobs.scheduled(ctx, "full_refresh")
+    assert outcome.status == "skipped" and outcome.reason == "lock held"
+    assert "skipped: another process holds lock 'refresh'" in caplog.text
+    assert runs(demo_engine, "full_refresh") == []
+    # the put-off slot runs once the lock is free, and only once
+    with read_session(demo_engine) as session:
+        (left,) = session.execute(select(JobRequest)).scalars().all()
+    assert left.job == "full_refresh" and left.slot == "2026-11-23"
+    outcomes = jobs.take_requests(ctx, Debounce())
+    assert [o.status for o in outcomes] == ["succeeded"]
+    assert jobs.scheduled(ctx, "full_refresh").reason == "slot done"
+    assert jobs.take_requests(ctx, Debounce()) == []
+
+
+def test_two_concurrent_runs_one_runs_one_skips(demo_engine):
+    started, release = threading.Event(), threading.Event()
+
+    def slow(ctx, requests):
+        started.set()
+        release.wait(30)
+        return {"done": 1}
+
+    job = Job("slow_job", slow)
+    ctx = context(demo_engine)
+    results = {}
+    first = threading.Thread(target=lambda: results.update(a=run_job(ctx, job, trigger="cli")))
+    first.start()
+    assert started.wait(30)
+    results["b"] = run_job(ctx, job, trigger="cli")
+    release.set()
+    first.join(30)
+    assert results["a"].status == "succeeded"
+    assert results["b"].status == "skipped" and results["b"].reason == "lock held"
+
+
+def test_waiting_for_the_lock_runs_after_the_holder(demo_engine):
+    ctx, order = context(demo_engine), []
+    waited = threading.Event()
+    with job_lock(demo_engine, "refresh"):
+        worker = threading.Thread(
+            target=lambda: order.append(
+                jobs.run(ctx, "incremental_refresh", trigger="cli", wait=True, on_wait=waited.set)
+            )
+        )
+        worker.start()
+        assert waited.wait(30)  # it said it waits
+        assert order == []  # and did not run while the lock was held
+    worker.join(120)
+    assert order[0].status == "succeeded"
+
+
+def test_a_sqlite_lease_whose_holder_died_lapses(tmp_path):
+    from matcher import schema
+    from matcher.db import make_engine
+    from matcher.models import JobLease
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lease.sqlite3'}")
+    schema.upgrade(engine)
+    with write_session(engine) as session:  # what a killed holder leaves behind
+        session.add(
+            JobLease(
+                name="refresh",
+                holder="elsewhere:1:dead",
+                expires_at=datetime.now(UTC) + timedelta(seconds=1),
+            )
+        )
+    with job_lock(engine, "refresh") as held:
+        assert not held
+    with job_lock(engine, "refresh", wait=True, lease=2) as held:
+        assert held  # once the dead holder's lease ran out
+        with job_lock(engine, "refresh") as other:
+            assert not other  # and it is ours now, renewed while we hold it
+    with job_lock(engine, "refresh") as held:
+        assert held  # released at the end
+    engine.dispose()
+
+
+def test_a_failed_run_is_recorded_and_shown(demo_engine, monkeypatch):
+    ctx = context(demo_engine)
+
+    def broken(ctx, requests):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setitem(jobs.JOBS, "kpi_snapshot", Job("kpi_snapshot", broken))
+    outcome = jobs.run(ctx, "kpi_snapshot", trigger="schedule", slot="2026-11-23")
+    assert outcome.status == "failed" and "the disk is full" in (outcome.error or "")
+    with read_session(demo_engine) as session:
+        (failure,) = latest_failures(session)
+    assert failure.job == "kpi_snapshot" and failure.error == "RuntimeError: the disk is full"
+    monkeypatch.undo()
+    assert jobs.run(ctx, "kpi_snapshot", trigger="schedule", slot="2026-11-23").status == (
+        "succeeded"  # a failed slot is not "done"
+    )
+    with read_session(demo_engine) as session:
+        assert latest_failures(session) == []
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(demo_engine):
+    ctx = context(demo_engine)
+    jobs.run(ctx, "full_refresh", trigger="cli")
+    before = active_pairs(demo_engine)
+    with write_session(demo_engine) as session:  # what a refresh killed midway leaves
+        dead_job = JobRun(job="full_refresh", trigger="schedule", host="gone:1")
+        dead_refresh = RefreshRun(kind="full", status="running")
+        session.add_all([dead_job, dead_refresh])
+        session.flush()
+        dead_job_id, dead_refresh_id = dead_job.id, dead_refresh.id
+        some = session.execute(select(Recommendation).limit(1)).scalar_one()
+        session.add(
+            Recommendation(
+                run_id=dead_refresh_id,
+                seeker_id=some.seeker_id,
+                posting_id=some.posting_id,
+                rank=1,
+                score=0.5,
+                active=False,
+            )
+        )
+    assert jobs.run(ctx, "incremental_refresh", trigger="cli").status == "succeeded"
+    with read_session(demo_engine) as session:
+        job = session.get(JobRun, dead_job_id)
+        refresh = session.get(RefreshRun, dead_refresh_id)
+        leftovers = session.execute(
+            select(func.count()).where(col(Recommendation.run_id) == dead_refresh_id)
+        ).scalar()
+    assert job is not None and job.status == "failed" and "interrupted" in (job.error or "")
+    assert refresh is not None and refresh.status == "failed"
+    assert leftovers == 0
+    assert active_pairs(demo_engine) == before
+
+
+def test_closing_postings_withdraws_them_from_recommendations(demo_engine):
+    ctx = context(demo_engine)
+    jobs.run(ctx, "full_refresh", trigger="cli")
+    with write_session(demo_engine) as session:
+        held = session.execute(
+            select(col(Recommendation.posting_id))
+            .where(col(Recommendation.active).is_(True))
+            .group_by(col(Recommendation.posting_id))
+            .order_by(func.count().desc())
+            .limit(2)
+        ).scalars()
+        expired, filled = list(held)
+        session.execute(
+            update(Posting).where(col(Posting.id) == expired).values(deadline=date(2026, 11, 22))
+        )
+        session.execute(update(Posting).where(col(Posting.id) == filled).values(openings=0))
+    outcome = jobs.run(ctx, "close_postings", trigger="cli")
+    assert outcome.counts["closed"] >= 2
+    with read_session(demo_engine) as session:
+        statuses = dict(
+            session.execute(
+                select(col(Posting.id), col(Posting.status)).where(
+                    col(Posting.id).in_([expired, filled])
+                )
+            ).all()
+        )
+        asked = session.execute(select(col(JobRequest.job))).scalars().all()
+    assert statuses == {expired: "closed", filled: "closed"}
+    assert asked == [CHANGES]
+    # the debounced refresh it asked for takes them out and fills the lists again
+    assert jobs.take_requests(ctx, Debounce(quiet=timedelta(0)))[0].status == "succeeded"
+    assert not {p for _, p in active_pairs(demo_engine)} & {expired, filled}
+    assert jobs.run(ctx, "close_postings", trigger="cli").counts["closed"] == 0
+
+
+def test_the_kpi_snapshot_holds_the_dashboard_figures_per_area(demo_engine):
+    from matcher.kpi import dashboard, trend
+
+    ctx = context(demo_engine)
+    jobs.run(ctx, "kpi_snapshot", trigger="cli")
+    admin = Viewer(id=0, username="a", role="admin")
+    with read_session(demo_engine) as session:
+        live = dashboard(session, viewer=admin, today=ctx.today())
+        ((day, figures),) = trend(session, viewer=admin)
+        supervisor = session.execute(
+            select(User).where(col(User.username) == "supervisor")
+        ).scalar_one()
+        ((_, theirs),) = trend(session, viewer=Viewer.of(supervisor))
+    assert day == date(2026, 11, 23)
+    assert figures == live.total
+    assert 0 < theirs.seekers < figures.seekers  # a supervisor sees their areas only
+
+
+def test_reminders_list_each_case_workers_follow_ups(demo_engine):
+    ctx = context(demo_engine)
+    with write_session(demo_engine) as session:
+        worker = session.execute(
+            select(col(User.id)).where(col(User.username) == "caseworker")
+        ).scalar_one()
+        seekers = (
+            session.execute(
+                select(col(Jobseeker.id))
+                .where(col(Jobseeker.case_worker_id) == worker)
+                .order_by(col(Jobseeker.id))
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        session.execute(delete(ServiceRecord).where(col(ServiceRecord.seeker_id).in_(seekers)))
+        for seeker_id, follow_up in zip(
+            seekers, (date(2026, 11, 23), date(2026, 11, 1)), strict=True
+        ):
+            session.add(
+                ServiceRecord(
+                    seeker_id=seeker_id,
+                    kind="follow_up",
+                    served_on=date(2026, 10, 1),
+                    next_follow_up=follow_up,
+                )
+            )
+    outcome = jobs.run(ctx, "reminders", trigger="cli")
+    assert outcome.counts["case_workers"] >= 1
+    with read_session(demo_engine) as session:
+        reminder = session.execute(
+            select(Reminder).where(col(Reminder.worker_id) == worker)
+        ).scalar_one()
+    assert seekers[0] in reminder.seekers["due"]
+    assert seekers[1] in reminder.seekers["overdue"]
+    assert reminder.due == len(reminder.seekers["due"])
+
+
+def test_the_weekly_change_list_names_new_closed_changed_and_unfit(demo_engine):
+    ctx = context(demo_engine)
+    last_week = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday of the week before
+    with write_session(demo_engine) as session:
+        new, closed = session.execute(select(col(Posting.id)).limit(2)).scalars().all()
+        session.execute(update(Posting).where(col(Posting.id) == new).values(created_at=last_week))
+        session.execute(
+            update(Posting)
+            .where(col(Posting.id) == closed)
+            .values(status="closed", closed_at=last_week)
+        )
+    jobs.run(context(demo_engine, last_week), "full_refresh", trigger="cli")
+    with write_session(demo_engine) as session:  # the refresh ran then (its clock is real)
+        session.execute(update(Jobseeker).values(matches_changed_at=last_week))
+        unfit = session.execute(
+            select(col(RefreshRun.unfit_postings)).where(col(RefreshRun.kind) == "full")
+        ).scalar_one()
+    outcome = jobs.run(ctx, "weekly_changes", trigger="cli")
+    assert outcome.counts["week_start"] == "2026-11-16"
+    assert outcome.counts["new_postings"] >= 1 and outcome.counts["closed_postings"] == 1
+    assert outcome.counts["changed_seekers"] > 0
+    with read_session(demo_engine) as session:
+        lists = session.execute(select(WeeklyChange)).scalars().all()
+    detail = {kind: {i for row in lists for i in row.detail[kind]} for kind in jobs_kinds()}
+    assert new in detail["new_postings"] and closed in detail["closed_postings"]
+    assert detail["unfit_postings"] == set(unfit) - {closed}
+
+
+def jobs_kinds() -> tuple[str, ...]:
+    from matcher.jobs.changes import KINDS
+
+    return KINDS
+
+
+def test_the_unfit_postings_fit_nobody(demo_engine):
+    from matcher.recommendations import explain_pair
+
+    with write_session(demo_engine) as session:  # a posting nobody could take
+        posting_id, external = session.execute(
+            select(col(Posting.id), col(Posting.external_id)).limit(1)
+        ).one()
+        session.execute(
+            update(Posting)
+            .where(col(Posting.id) == posting_id)
+            .values(education_min="doctor", area_code="110000", work_modes=["full_time"])
+        )
+    jobs.run(context(demo_engine), "full_refresh", trigger="cli")
+    with read_session(demo_engine) as session:
+        unfit = session.execute(select(col(RefreshRun.unfit_postings))).scalar_one()
+        shown = {p for _, p in active_pairs(demo_engine)}
+        seekers = session.execute(select(col(Jobseeker.external_id)).limit(30)).scalars().all()
+    assert posting_id in unfit
+    assert not set(unfit) & shown  # a posting someone was given fits someone
+    for seeker in seekers:
+        assert not explain_pair(demo_engine, seeker, external)["feasible"]
+
+
+def test_a_seekers_refresh_now_is_taken_up_by_the_scheduler(demo_engine):
+    ctx = context(demo_engine)
+    jobs.run(ctx, "full_refresh", trigger="cli")
+    with write_session(demo_engine) as session:
+        worker = session.execute(
+            select(User).where(col(User.username) == "caseworker")
+        ).scalar_one()
+        seeker = session.execute(
+            select(col(Jobseeker.id)).where(col(Jobseeker.case_worker_id) == worker.id).limit(1)
+        ).scalar_one()
+        request(session, SEEKER, reason="refresh now", seeker_id=seeker, requested_by=worker.id)
+    (outcome,) = jobs.take_requests(ctx, Debounce())
+    assert outcome.status == "succeeded" and outcome.counts["requests"] == 1
+    with read_session(demo_engine) as session:
+        (handled,) = session.execute(select(JobRequest)).scalars().all()
+        refresh = session.execute(
+            select(RefreshRun).order_by(col(RefreshRun.id).desc()).limit(1)
+        ).scalar_one()
+    assert handled.handled_at is not None and handled.job_run_id == outcome.run_id
+    assert refresh.kind == "single" and refresh.status == "succeeded"
+    assert jobs.take_requests(ctx, Debounce()) == []
+
+
+def _edit_at(engine, moment: datetime) -> None:
+    with write_session(engine) as session:
+        session.add(JobRequest(job=CHANGES, reason="seeker file", requested_at=moment))
+
+
+def test_edits_are_debounced_into_one_incremental_refresh(demo_engine):
+    jobs.run(context(demo_engine), "full_refresh", trigger="cli")
+    start = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    debounce = Debounce(quiet=timedelta(seconds=30), longest=timedelta(minutes=5))
+    ran = []
+    for second in range(180):
+        now = start + timedelta(seconds=second)
+        if second < 60 and second % 6 == 0:  # ten edits in the first minute
+            _edit_at(demo_engine, now)
+        if second % 5 == 0:  # the scheduler looks every 5 s
+            ran += jobs.take_requests(context(demo_engine, now), debounce)
+    assert [o.status for o in ran] == ["succeeded"]
+    assert ran[0].counts["requests"] == 10
+    (run,) = runs(demo_engine, CHANGES)
+    assert run.trigger == "request"
+
+
+def test_a_steady_stream_of_edits_is_refreshed_within_the_longest_wait(demo_engine):
+    jobs.run(context(demo_engine), "full_refresh", trigger="cli")
+    start = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    debounce = Debounce(quiet=timedelta(seconds=30), longest=timedelta(minutes=5))
+    ran_at = []
+    for second in range(0, 400, 10):  # an edit every 10 s: never 30 s of quiet
+        now = start + timedelta(seconds=second)
+        _edit_at(demo_engine, now)
+        if jobs.take_requests(context(demo_engine, now), debounce):
+            ran_at.append(second)
+    assert ran_at == [300]
+
+
+def test_only_an_admin_starts_jobs_and_the_scheduler_takes_them_up(demo_engine):
+    ctx = context(demo_engine)
+    with write_session(demo_engine) as session:
+        admin = session.execute(select(User).where(col(User.username) == "admin")).scalar_one()
+        supervisor = session.execute(
+            select(User).where(col(User.username) == "supervisor")
+        ).scalar_one()
+        with pytest.raises(NotAllowed):
+            ask(session, viewer=Viewer.of(supervisor), job="full_refresh")
+        with pytest.raises(NotAllowed):
+            ask(session, viewer=Viewer.of(admin), job="seeker_refresh")
+        ask(session, viewer=Viewer.of(admin), job="incremental_refresh")
+        ask(session, viewer=Viewer.of(admin), job="kpi_snapshot")
+    # asked by hand: no waiting for quiet
+    outcomes = jobs.take_requests(ctx, Debounce(quiet=timedelta(hours=1)))
+    assert sorted((o.status, o.run_id is not None) for o in outcomes) == [
+        ("succeeded", True),
+        ("succeeded", True),
+    ]
+    with read_session(demo_engine) as session:
+        assert {r.trigger for r in session.execute(select(JobRun)).scalars()} == {"request"}
