@@ -519,11 +519,8 @@ def _store(
         bulk_insert(session, table, rows)
     report("storing", len(rows), len(rows))
     with write_session(engine) as session:
-        replaced: Any = table.c.active.is_(True)
-        if replace_seekers is not None:
-            replaced = replaced & table.c.seeker_id.in_(replace_seekers)
-        session.execute(update(table).where(replaced).values(active=False))
-        session.execute(update(table).where(table.c.run_id == run_id).values(active=True))
+        # Seeker rows first, then recommendations: the order in which an edit of a file
+        # takes them (matcher.seeker_file), so the two never wait on each other in a circle.
         seekers = table_of(Jobseeker)
         for start in range(0, len(changed), 5000):
             session.execute(
@@ -531,6 +528,11 @@ def _store(
                 .where(seekers.c.id.in_(changed[start : start + 5000]))
                 .values(matches_changed_at=now)
             )
+        replaced: Any = table.c.active.is_(True)
+        if replace_seekers is not None:
+            replaced = replaced & table.c.seeker_id.in_(replace_seekers)
+        session.execute(update(table).where(replaced).values(active=False))
+        session.execute(update(table).where(table.c.run_id == run_id).values(active=True))
         session.execute(
             update(table_of(RefreshRun))
             .where(table_of(RefreshRun).c.id == run_id)

@@ -91,10 +91,14 @@ class FileView:
     refresh_asked: datetime | None = None  # a refresh asked for and not done yet
 
 
-def _seeker(session: Session, viewer: Viewer, seeker_id: int) -> Jobseeker:
-    found: Jobseeker | None = session.execute(
-        select(Jobseeker).where(col(Jobseeker.id) == seeker_id, seeker_scope(viewer))
-    ).scalar_one_or_none()
+def _seeker(session: Session, viewer: Viewer, seeker_id: int, *, lock: bool = False) -> Jobseeker:
+    """The seeker, if in the viewer's scope. ``lock``: hold the row until the unit of work
+    ends (PostgreSQL; SQLite's writers already go one at a time), so that two saves of one
+    file cannot both pass the version check: the second waits, then reads the new version."""
+    query = select(Jobseeker).where(col(Jobseeker.id) == seeker_id, seeker_scope(viewer))
+    if lock:
+        query = query.with_for_update(of=Jobseeker)
+    found: Jobseeker | None = session.execute(query).scalar_one_or_none()
     if found is None:
         raise NotFound(f"seeker {seeker_id}")
     return found
@@ -192,7 +196,7 @@ def _touch(session: Session, seeker: Jobseeker) -> None:
 def _editable(session: Session, viewer: Viewer, seeker_id: int) -> Jobseeker:
     if not viewer.edits_files:
         raise NotFound(f"seeker {seeker_id}")
-    return _seeker(session, viewer, seeker_id)
+    return _seeker(session, viewer, seeker_id, lock=True)
 
 
 def save_assessment(
