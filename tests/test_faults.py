@@ -32,12 +32,16 @@ JOBBRIDGE = [str(Path(sys.executable).with_name("jobbridge"))]
 
 
 def environment(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return os.environ | {
-        "DATABASE_URL": database_url,
-        "JOBBRIDGE_INSTANCE": str(tmp_path / "instance"),
-        "JOBBRIDGE_DATA_KEY": TEST_DATA_KEY,
-        "JOBBRIDGE_LEASE_SECONDS": "3",
-    } | extra
+    return (
+        os.environ
+        | {
+            "DATABASE_URL": database_url,
+            "JOBBRIDGE_INSTANCE": str(tmp_path / "instance"),
+            "JOBBRIDGE_DATA_KEY": TEST_DATA_KEY,
+            "JOBBRIDGE_LEASE_SECONDS": "3",
+        }
+        | extra
+    )
 
 
 def active_pairs(engine) -> set[tuple[int, int]]:
@@ -104,9 +108,7 @@ def test_two_scheduler_processes_run_each_job_once(postgres_demo_url, tmp_path):
             .group_by(col(JobRun.job), col(JobRun.slot))
         ).all()
         hosts = set(session.execute(select(col(JobRun.host))).scalars())
-        fulls = session.execute(
-            select(func.count()).where(col(RefreshRun.kind) == "full")
-        ).scalar()
+        fulls = session.execute(select(func.count()).where(col(RefreshRun.kind) == "full")).scalar()
     assert {job for job, _, _ in per_slot} == set(jobs.SCHEDULED)
     assert all(count == 1 for _, _, count in per_slot), per_slot  # each slot ran once
     assert fulls == 2  # the one the fixture made, and one scheduled
@@ -211,7 +213,9 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
     ctx = jobs.JobContext(engine)
     jobs.run(ctx, "full_refresh", trigger="cli")
     with read_session(engine) as session:
-        worker = session.execute(select(User).where(col(User.username) == "caseworker")).scalar_one()
+        worker = session.execute(
+            select(User).where(col(User.username) == "caseworker")
+        ).scalar_one()
         me = Viewer.of(worker)
         mine = list(
             session.execute(
@@ -262,7 +266,7 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
                     )
         except seeker_file.Stale:
             stale.append(k)
-        except BaseException as exc:  # noqa: BLE001 - every other error fails the test
+        except BaseException as exc:  # every other error fails the test
             errors.append(exc)
 
     def importer(k: int) -> None:
@@ -273,7 +277,7 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
                 engine, vault, kind="postings", path=write_csv(tmp_path / f"p{k}.csv", rows)
             )
             assert report.ok and report.written, report.summary()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     refresh = threading.Thread(target=lambda: jobs.run(ctx, "full_refresh", trigger="cli"))
@@ -290,8 +294,10 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
     assert len(saved) == 1 and len(stale) == 9  # the first save wins, nine are refused
     with read_session(engine) as session:
         seeker = session.get(Jobseeker, shared_id)
-        refreshes = session.execute(
-            select(col(RefreshRun.status)).order_by(col(RefreshRun.id))
-        ).scalars().all()
+        refreshes = (
+            session.execute(select(col(RefreshRun.status)).order_by(col(RefreshRun.id)))
+            .scalars()
+            .all()
+        )
     assert seeker is not None and seeker.version == shared_version + 1  # no lost update
     assert refreshes[-1] == "succeeded"

@@ -7,7 +7,7 @@ scheduler whose wake-ups do nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from apscheduler.executors.debug import DebugExecutor

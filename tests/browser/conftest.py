@@ -19,17 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from matcher import demo
+from matcher import demo, jobs
 from matcher.config import load_settings
 from matcher.db import make_engine
 from matcher.identifiers import Vault
 from matcher.models import Jobseeker, Posting, Recommendation, User
 from matcher.refresh import full_refresh
+from matcher.scheduler import add_jobs, load_schedule
 from web import create_app
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -105,14 +107,27 @@ def live_server(
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    scheduler = _scheduler(engine)
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", engine, ids)
     finally:
+        scheduler.shutdown()
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         app.extensions["jobbridge.engine"].dispose()
         engine.dispose()
+
+
+def _scheduler(engine: Engine) -> BackgroundScheduler:
+    """The scheduler beside the server, as `jobbridge scheduler` runs it, taking up the
+    requests the pages leave (refresh now) every second; its timed jobs are off."""
+    off = {f"JOBBRIDGE_SCHEDULE_{name.upper()}": "off" for name in jobs.SCHEDULED}
+    schedule = load_schedule(off | {"JOBBRIDGE_SCHEDULE_REQUESTS": "every 1s"})
+    scheduler = BackgroundScheduler(timezone=schedule.zone)
+    add_jobs(scheduler, jobs.JobContext(engine), schedule)
+    scheduler.start()
+    return scheduler
 
 
 def _demo_ids(engine: Engine) -> Demo:

@@ -40,8 +40,9 @@ def pages_of(role: str | None, server: LiveServer) -> Pages:
             ("dashboard", "/dashboard/", 200),
             ("caseload", "/caseload/", 200),
             ("seeker file, read-only", seeker, 200),
+            ("scheduled jobs", "/runs/", 200),
         ],
-        "admin": [("dashboard", "/dashboard/", 200)],
+        "admin": [("dashboard", "/dashboard/", 200), ("scheduled jobs", "/runs/", 200)],
         "organizer": [
             ("postings", "/postings/", 200),
             ("a posting", f"/postings/{ids.posting}", 200),

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
 from matcher.models import Jobseeker, Recommendation, ServiceRecord
@@ -114,7 +114,8 @@ def test_case_worker_works_through_a_seeker_file(
 
     # Refresh the recommendations, mark them sent, record an interview on one.
     page.get_by_role("button", name="Refresh recommendations now").click()
-    expect(notice(page)).to_contain_text("Recommendations refreshed")
+    expect(notice(page)).to_contain_text("Refresh requested")
+    reload_until_refreshed(page)
     items = page.locator("#recommendations ol.recommendations > li")
     expect(items.first).to_be_visible()
     count = items.count()
@@ -172,7 +173,8 @@ def test_graduate_declines_a_posting_and_it_is_not_recommended_again(
     sign_in(worker, ids.graduate_worker)
     worker.goto(f"/seekers/{ids.graduate_seeker}")
     worker.get_by_role("button", name="Refresh recommendations now").click()
-    expect(notice(worker)).to_contain_text("Recommendations refreshed")
+    expect(notice(worker)).to_contain_text("Refresh requested")
+    reload_until_refreshed(worker)
     again = worker.locator(f'#recommendations article:has(a[href="/postings/{posting_id}"])')
     if again.count():  # still listed only as the record of the decline
         expect(again).to_contain_text("Status: Declined")
@@ -266,3 +268,14 @@ def test_language_and_large_text_follow_the_reader(
     expect_prefs("zh-CN", big=False)
     sign_out(page)
     expect_prefs("zh-CN", big=False)
+
+
+def reload_until_refreshed(page: Page) -> None:
+    """The scheduler takes the request up within seconds; the page says while it waits."""
+    waiting = page.get_by_text("is waiting for the scheduler")
+    for _ in range(60):
+        if not waiting.count():
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+    raise AssertionError("the scheduler did not refresh the seeker within 30 s")
