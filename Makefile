@@ -22,12 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/jobbridge init-db
 	$(BIN)/jobbridge demo --if-empty
-	$(BIN)/jobbridge refresh
 	@echo
 	@echo "Demo sign-ins (password for all: jobbridge-demo):"
 	@echo "  admin, supervisor, caseworker, organizer, graduate"
 	@echo
-	$(BIN)/jobbridge serve --host $(HOST) --port $(PORT)
+	@echo "The scheduler fills the recommendations in the first minute (see /runs/)."
+	$(BIN)/jobbridge serve --host $(HOST) --port $(PORT) --with-scheduler
 
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check matcher web tests bench scripts

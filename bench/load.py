@@ -60,6 +60,7 @@ from bench.common import table
 from matcher.access import Viewer, seeker_scope
 from matcher.db import make_engine, normalize_url
 from matcher.models import Jobseeker, Posting, RefreshRun, User
+from matcher.scheduler import load_schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_TEXT = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI="  # bench only, as in web_pages
@@ -414,8 +415,11 @@ def run_once(
                 current = None
             if refresh and current is None and window[0] <= now < window[1]:
                 refresh_log.write_text("")
+                # At the scheduler's niceness (data/schedule.yaml): in production the
+                # refresh runs in `jobbridge scheduler`, which lowers its own priority.
+                niced = ["nice", "-n", str(load_schedule().nice), *CLI, "refresh"]
                 current = (
-                    children.start([*CLI, "refresh"], env, refresh_log, interrupt=True),
+                    children.start(niced, env, refresh_log, interrupt=True),
                     now,
                 )
             if server.poll() is not None:

@@ -283,22 +283,40 @@ def export_command(kind: str, fmt: str, output: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--with-scheduler",
+    is_flag=True,
+    help="Also run `jobbridge scheduler` as a child process, stopped with the server "
+    "(the embedded default; in production run one scheduler on its own).",
+)
 @handles_errors
-def serve(host: str, port: int, threads: int) -> None:
+def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     """Serve the web app with waitress (the embedded default; use gunicorn in production)."""
+    import subprocess
+
     from waitress.runner import run
 
     runtime = click.get_current_context().ensure_object(Runtime)
     runtime.ready_engine()
+    scheduler = None
+    if with_scheduler:
+        command = [sys.executable, "-c", "from matcher.cli import main; main()", "scheduler"]
+        scheduler = subprocess.Popen(command)
+        click.echo(f"scheduler started (process {scheduler.pid})")
     click.echo(f"JobBridge is serving on http://{host}:{port}/ (Ctrl+C stops it)")
-    run(
-        argv=[
-            "waitress-serve",
-            f"--listen={host}:{port}",
-            f"--threads={threads}",
-            "web.wsgi:app",
-        ]
-    )
+    try:
+        run(
+            argv=[
+                "waitress-serve",
+                f"--listen={host}:{port}",
+                f"--threads={threads}",
+                "web.wsgi:app",
+            ]
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(60)
 
 
 @main.command("refresh")

@@ -184,6 +184,8 @@ class Campaign(SQLModel, table=True):
 
 class Posting(SQLModel, table=True):
     __tablename__ = "posting"
+    # The postings page lists the open ones newest first.
+    __table_args__ = (Index("ix_posting_status_created", "status", "created_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=64, unique=True, index=True)

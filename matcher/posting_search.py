@@ -46,12 +46,25 @@ def search_postings(
     if where.status:
         query = query.where(col(Posting.status) == where.status)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(
-        query.order_by(col(Posting.created_at).desc(), col(Posting.id).desc())
-        .offset(offset)
-        .limit(limit)
+    # The page's ids first (a narrow sort, served by the status/created index), then
+    # those rows in full: sorting every open posting's whole row cost more than the page.
+    ids = list(
+        session.execute(
+            query.with_only_columns(col(Posting.id))
+            .order_by(col(Posting.created_at).desc(), col(Posting.id).desc())
+            .offset(offset)
+            .limit(limit)
+        ).scalars()
     )
-    return list(rows), int(total)
+    found = {
+        posting.id: (posting, name)
+        for posting, name in session.execute(
+            select(Posting, col(Employer.name))
+            .join(Employer, col(Employer.id) == col(Posting.employer_id))
+            .where(col(Posting.id).in_(ids))
+        ).tuples()
+    }
+    return [found[i] for i in ids], int(total)
 
 
 def posting_detail(session: Session, *, posting_id: int) -> dict[str, Any] | None:

@@ -54,6 +54,7 @@ class Schedule:
     jobs: dict[str, str]  # job name -> schedule ("off" for none)
     requests: str
     debounce: Debounce
+    nice: int = 10  # added to the process's niceness: the web comes first for the CPU
 
 
 def load_schedule(environ: Mapping[str, str] | None = None) -> Schedule:
@@ -93,6 +94,7 @@ def load_schedule(environ: Mapping[str, str] | None = None) -> Schedule:
             quiet=timedelta(seconds=float(debounce.get("quiet_seconds", 30))),
             longest=timedelta(seconds=float(debounce.get("longest_seconds", 300))),
         ),
+        nice=int(data.get("nice", 10)),
     )
     for name, spec in [*schedule.jobs.items(), (REQUESTS_JOB, schedule.requests)]:
         trigger_of(spec, zone, name=name)  # a mistake is reported at start, not at 2 a.m.
@@ -144,8 +146,9 @@ def add_jobs(scheduler: BaseScheduler, ctx: JobContext, schedule: Schedule) -> N
 
 
 def first_refresh(engine: Engine) -> bool:
-    """On a database no refresh has filled yet, ask for a full one now (the embedded
-    default starts with demo data and no recommendations). Returns whether it asked."""
+    """On a database no refresh has filled yet, ask for a full one now, and for the day's
+    KPI snapshot and reminders after it (the embedded default starts with demo data and
+    nothing else). Returns whether it asked."""
     with write_session(engine) as session:
         done = session.execute(
             select(func.count()).where(col(RefreshRun.status) == "succeeded")
@@ -157,7 +160,8 @@ def first_refresh(engine: Engine) -> bool:
         ).scalar()
         if done or waiting:
             return False
-        request(session, "full_refresh", reason="first start")
+        for job in ("full_refresh", "kpi_snapshot", "reminders"):  # run in this order
+            request(session, job, reason="first start")
     return True
 
 
@@ -173,6 +177,8 @@ def run_scheduler(engine: Engine, schedule: Schedule) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if schedule.nice and hasattr(os, "nice"):
+        os.nice(schedule.nice)  # ranking shares the machine with the web workers
     if first_refresh(engine):
         log.info("no refresh has run yet: a full refresh is queued")
     with read_session(engine):

@@ -4,7 +4,8 @@ The scheduler process records every job run; web workers and the CLI leave reque
 instead of ranking themselves; on SQLite a lease row stands in for PostgreSQL's advisory
 locks. Its jobs keep daily KPI snapshots (the dashboard's trends), weekly change lists per
 area and each case worker's daily reminders. Postings record when they closed, seekers when
-their recommendations last changed, and a full refresh the postings that fit nobody.
+their recommendations last changed, and a full refresh the postings that fit nobody. The
+postings page gets an index for its newest-first list.
 
 Revision ID: 0006
 Revises: 0005
@@ -123,9 +124,11 @@ def upgrade() -> None:
     op.add_column("jobseeker", sa.Column("matches_changed_at", _moment(), nullable=True))
     op.add_column("posting", sa.Column("closed_at", _moment(), nullable=True))
     op.add_column("refresh_run", sa.Column("unfit_postings", sa.JSON(), nullable=True))
+    op.create_index("ix_posting_status_created", "posting", ["status", "created_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_posting_status_created", table_name="posting")
     op.drop_column("refresh_run", "unfit_postings")
     op.drop_column("posting", "closed_at")
     op.drop_column("jobseeker", "matches_changed_at")
