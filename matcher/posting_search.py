@@ -62,7 +62,7 @@ def search_postings(
             select(Posting, col(Employer.name))
             .join(Employer, col(Employer.id) == col(Posting.employer_id))
             .where(col(Posting.id).in_(ids))
-        ).tuples()
+        )
     }
     return [found[i] for i in ids], int(total)
 
