@@ -166,21 +166,6 @@ def test_every_rule_cites_its_source_in_chinese_and_english() -> None:
                 assert en and not CJK.search(en) and re.search("[A-Za-z]", en), rule.key
 
 
-def test_quotations_from_the_seeds_are_verbatim() -> None:
-    if not SEEDS.is_dir():
-        pytest.skip("the seed documents are not beside this checkout")
-    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
-    checked = 0
-    for rule in raw["rules"]:
-        for cited in rule["citations"]:
-            source = raw["documents"][cited["document"]]["source"]
-            if source.startswith("seeds/"):
-                text = (SEEDS / source.removeprefix("seeds/")).read_text(encoding="utf-8")
-                assert cited["quote_zh"] in text, (rule["key"], cited["quote_zh"])
-                checked += 1
-    assert checked >= 10
-
-
 def test_a_broken_pattern_is_refused_with_its_rule(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     text = RULES_FILE.read_text(encoding="utf-8").replace("'身高'", "'身高('", 1)
     (tmp_path / "screening_rules.yaml").write_text(text, encoding="utf-8")
