@@ -15,7 +15,6 @@ from matcher.paths import data_dir
 from matcher.screening import rules, screen
 
 RULES_FILE = data_dir() / "screening_rules.yaml"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
