@@ -12,7 +12,10 @@ from matcher.models import AuditLog
 
 __all__ = ["ACTIONS", "record"]
 
-ACTIONS = ("view", "change", "export", "reveal", "refuse", "import", "login", "logout")
+ACTIONS = (
+    *("view", "change", "export", "reveal", "refuse", "import", "login", "logout"),
+    *("backup", "restore"),
+)
 
 
 def record(

@@ -78,6 +78,24 @@ class Runtime:
         return self.engine
 
 
+def _audit(
+    engine: Engine, action: str, object_type: str, object_id: str = "", *, detail: dict[str, Any]
+) -> None:
+    """One audit row for a command (the actor is "cli")."""
+    from matcher import audit
+
+    with write_session(engine) as session:
+        audit.record(
+            session,
+            actor=None,
+            actor_name="cli",
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -251,7 +269,6 @@ def import_command(
 def export_command(kind: str, fmt: str, output: Path | None) -> None:
     """Export recommendations, postings or seekers (identifiers masked)."""
     from matcher.exports import export
-    from matcher.models import AuditLog
 
     runtime = click.get_current_context().ensure_object(Runtime)
     engine = runtime.ready_engine()
@@ -266,15 +283,7 @@ def export_command(kind: str, fmt: str, output: Path | None) -> None:
             with partial.open("wb") as handle:
                 count = export(session, kind=kind, fmt=fmt, out=handle)
             partial.replace(output)  # a reader never sees half a file
-    with write_session(engine) as session:
-        session.add(
-            AuditLog(
-                actor="cli",
-                action="export",
-                object_type=kind,
-                detail={"format": fmt, "rows": count},
-            )
-        )
+    _audit(engine, "export", kind, detail={"format": fmt, "rows": count})
     if output is not None:
         click.echo(f"exported {count} {kind} to {output}", err=True)
 
@@ -520,7 +529,6 @@ def backup_command(file: Path) -> None:
     restore.
     """
     from matcher.backup import BackupError, backup
-    from matcher.models import AuditLog
 
     runtime = click.get_current_context().ensure_object(Runtime)
     engine = runtime.ready_engine()
@@ -528,20 +536,13 @@ def backup_command(file: Path) -> None:
         summary = backup(engine, file)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    with write_session(engine) as session:
-        session.add(
-            AuditLog(
-                actor="cli",
-                action="backup",
-                object_type="database",
-                object_id=summary.manifest.revision,
-                detail={
-                    "file": str(file),
-                    "rows": summary.manifest.rows,
-                    "tables": summary.rows,
-                },
-            )
-        )
+    _audit(
+        engine,
+        "backup",
+        "database",
+        summary.manifest.revision,
+        detail={"file": str(file), "rows": summary.manifest.rows, "tables": summary.rows},
+    )
     click.echo(summary.line())
 
 
@@ -562,7 +563,6 @@ def restore_command(file: Path, replace: bool) -> None:
     restored in one transaction, or none.
     """
     from matcher.backup import BackupError, restore
-    from matcher.models import AuditLog
 
     runtime = click.get_current_context().ensure_object(Runtime)
     engine = runtime.ready_engine()
@@ -570,21 +570,18 @@ def restore_command(file: Path, replace: bool) -> None:
         summary = restore(engine, file, replace=replace)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    with write_session(engine) as session:
-        session.add(
-            AuditLog(
-                actor="cli",
-                action="restore",
-                object_type="database",
-                object_id=summary.manifest.revision,
-                detail={
-                    "file": str(file),
-                    "rows": summary.manifest.rows,
-                    "tables": summary.rows,
-                    "replaced_rows": sum(summary.replaced.values()),
-                    "backed_up_at": summary.manifest.created_at,
-                    "from_dialect": summary.manifest.dialect,
-                },
-            )
-        )
+    _audit(
+        engine,
+        "restore",
+        "database",
+        summary.manifest.revision,
+        detail={
+            "file": str(file),
+            "rows": summary.manifest.rows,
+            "tables": summary.rows,
+            "replaced_rows": sum(summary.replaced.values()),
+            "backed_up_at": summary.manifest.created_at,
+            "from_dialect": summary.manifest.dialect,
+        },
+    )
     click.echo(summary.line())

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from matcher.config import ConfigError
-from matcher.db import read_session, write_session
+from matcher.db import write_session
 from matcher.job_requests import Debounce, request
 from matcher.jobs import JOBS, SCHEDULED, JobContext, scheduled, take_requests
 from matcher.models import JobRequest, RefreshRun
@@ -45,6 +45,7 @@ log = logging.getLogger("jobbridge.scheduler")
 REQUESTS_JOB = "requests"
 _EVERY = re.compile(r"^every\s+(\d+)\s*([smh])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+DEFAULT = Debounce()
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,10 @@ def load_schedule(environ: Mapping[str, str] | None = None) -> Schedule:
         jobs=jobs,
         requests=str(env.get("JOBBRIDGE_SCHEDULE_REQUESTS") or data.get("requests", "every 5s")),
         debounce=Debounce(
-            quiet=timedelta(seconds=float(debounce.get("quiet_seconds", 30))),
-            longest=timedelta(seconds=float(debounce.get("longest_seconds", 300))),
+            quiet=timedelta(seconds=float(debounce.get("quiet_seconds", DEFAULT.quiet.seconds))),
+            longest=timedelta(
+                seconds=float(debounce.get("longest_seconds", DEFAULT.longest.seconds))
+            ),
         ),
         nice=int(data.get("nice", 10)),
     )
@@ -181,8 +184,6 @@ def run_scheduler(engine: Engine, schedule: Schedule) -> None:
         os.nice(schedule.nice)  # ranking shares the machine with the web workers
     if first_refresh(engine):
         log.info("no refresh has run yet: a full refresh is queued")
-    with read_session(engine):
-        pass  # the database answers before we say we are running
     for job in scheduler.get_jobs():
         log.info("job %s: %s", job.id, job.trigger)
     log.info("scheduler started (%s); jobs known: %s", schedule.zone.key, ", ".join(JOBS))

@@ -107,7 +107,6 @@ def test_two_scheduler_processes_run_each_job_once(postgres_demo_url, tmp_path):
             .where(col(JobRun.status) == "succeeded")
             .group_by(col(JobRun.job), col(JobRun.slot))
         ).all()
-        hosts = set(session.execute(select(col(JobRun.host))).scalars())
         fulls = session.execute(select(func.count()).where(col(RefreshRun.kind) == "full")).scalar()
     assert {job for job, _, _ in per_slot} == set(jobs.SCHEDULED)
     assert all(count == 1 for _, _, count in per_slot), per_slot  # each slot ran once
@@ -115,7 +114,6 @@ def test_two_scheduler_processes_run_each_job_once(postgres_demo_url, tmp_path):
     text = "".join(log.read_text() for log in logs)
     assert "skipped: slot" in text or "skipped: another process holds lock" in text
     assert "Traceback" not in text
-    assert len(hosts) >= 1
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from matcher.db import read_session, write_session
 from matcher.job_history import NotAllowed, ask, latest_failures
 from matcher.job_requests import CHANGES, SEEKER, Debounce, request
 from matcher.jobs.base import Job, run_job
+from matcher.jobs.changes import KINDS
 from matcher.locks import job_lock
 from matcher.models import (
     JobRequest,
@@ -354,15 +355,9 @@ def test_the_weekly_change_list_names_new_closed_changed_and_unfit(demo_engine):
     assert outcome.counts["changed_seekers"] > 0
     with read_session(demo_engine) as session:
         lists = session.execute(select(WeeklyChange)).scalars().all()
-    detail = {kind: {i for row in lists for i in row.detail[kind]} for kind in jobs_kinds()}
+    detail = {kind: {i for row in lists for i in row.detail[kind]} for kind in KINDS}
     assert new in detail["new_postings"] and closed in detail["closed_postings"]
     assert detail["unfit_postings"] == set(unfit) - {closed}
-
-
-def jobs_kinds() -> tuple[str, ...]:
-    from matcher.jobs.changes import KINDS
-
-    return KINDS
 
 
 def test_the_unfit_postings_fit_nobody(demo_engine):

@@ -72,7 +72,7 @@ def fired(monkeypatch):
     return seen
 
 
-def hand_scheduler(engine, clock_now, environ) -> HandScheduler:
+def hand_scheduler(engine, environ) -> HandScheduler:
     schedule = load_schedule(environ)
     ctx = jobs.JobContext(engine, clock=lambda: Clock.current)
     scheduler = HandScheduler(timezone=schedule.zone, executors={"default": DebugExecutor()})
@@ -92,7 +92,7 @@ ONLY = {
 
 def test_the_nightly_refresh_fires_at_its_time_in_beijing(engine, clock, fired):
     clock(shanghai(2026, 11, 23, 2, 29, 0))
-    scheduler = hand_scheduler(engine, clock, ONLY)
+    scheduler = hand_scheduler(engine, ONLY)
     (job,) = scheduler.get_jobs()
     assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 3600
     assert job.next_run_time == shanghai(2026, 11, 23, 2, 30)  # data/schedule.yaml
@@ -111,9 +111,7 @@ def test_the_nightly_refresh_fires_at_its_time_in_beijing(engine, clock, fired):
 
 def test_five_missed_runs_coalesce_into_one(engine, clock, fired):
     clock(shanghai(2026, 11, 23, 8, 0, 30))
-    scheduler = hand_scheduler(
-        engine, clock, ONLY | {"JOBBRIDGE_SCHEDULE_FULL_REFRESH": "0 * * * *"}
-    )
+    scheduler = hand_scheduler(engine, ONLY | {"JOBBRIDGE_SCHEDULE_FULL_REFRESH": "0 * * * *"})
     clock(shanghai(2026, 11, 23, 13, 20))  # 09:00 … 13:00 all missed (the machine slept)
     scheduler.process()
     assert len(fired) == 1
@@ -124,7 +122,7 @@ def test_five_missed_runs_coalesce_into_one(engine, clock, fired):
 
 def test_a_run_missed_beyond_the_grace_time_is_dropped(engine, clock, fired):
     clock(shanghai(2026, 11, 23, 2, 0))
-    scheduler = hand_scheduler(engine, clock, ONLY)
+    scheduler = hand_scheduler(engine, ONLY)
     clock(shanghai(2026, 11, 23, 4, 0))  # 02:30 missed by 90 minutes; grace is 60
     scheduler.process()
     assert fired == []
@@ -133,7 +131,7 @@ def test_a_run_missed_beyond_the_grace_time_is_dropped(engine, clock, fired):
 
 def test_every_job_is_configured_and_the_requests_are_polled(engine, clock):
     clock(shanghai(2026, 11, 23, 0, 0))
-    scheduler = hand_scheduler(engine, clock, {})
+    scheduler = hand_scheduler(engine, {})
     assert {job.id for job in scheduler.get_jobs()} == {*jobs.SCHEDULED, "requests"}
     assert all(job.max_instances == 1 and job.coalesce for job in scheduler.get_jobs())
     scheduler.shutdown()

@@ -31,7 +31,7 @@ from matcher.locks import job_lock, process_name
 from matcher.models import JobRequest, JobRun, utcnow
 from matcher.refresh import Progress, Refresher
 
-__all__ = ["SHANGHAI", "Job", "JobContext", "Outcome", "run_job"]
+__all__ = ["SHANGHAI", "Job", "JobContext", "Outcome", "day_slot", "hour_slot", "run_job"]
 
 log = logging.getLogger("jobbridge.jobs")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,6 +59,16 @@ class JobContext:
         if self._refresher is None:
             self._refresher = Refresher(self.engine, today=self.today)
         return self._refresher
+
+
+def day_slot(now: datetime) -> str:
+    """The slot of a daily job: the local date."""
+    return now.date().isoformat()
+
+
+def hour_slot(now: datetime) -> str:
+    """The slot of an hourly job: the local date and hour."""
+    return now.strftime("%Y-%m-%dT%H")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ recorded on it stays in the history.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -15,7 +14,7 @@ from sqlmodel import col
 
 from matcher.db import write_session
 from matcher.job_requests import request_changes
-from matcher.jobs.base import Job, JobContext
+from matcher.jobs.base import Job, JobContext, hour_slot
 from matcher.models import JobRequest, Posting, utcnow
 
 __all__ = ["CLOSE_POSTINGS", "close_postings"]
@@ -46,13 +45,9 @@ def close_postings(ctx: JobContext, requests: list[JobRequest] | None = None) ->
     return {"closed": len(ids)}
 
 
-def _hour(now: datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H")
-
-
 CLOSE_POSTINGS = Job(
     "close_postings",
     close_postings,
-    slot=_hour,
+    slot=hour_slot,
     label=("关闭到期或满员岗位", "Close postings past deadline or filled"),
 )

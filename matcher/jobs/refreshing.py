@@ -6,11 +6,10 @@ they use the process's warm ``Refresher``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from matcher.job_requests import CHANGES, SEEKER
-from matcher.jobs.base import Job, JobContext
+from matcher.jobs.base import Job, JobContext, day_slot
 from matcher.models import JobRequest
 from matcher.refresh import RefreshSummary, recover_interrupted
 
@@ -31,10 +30,6 @@ def _counts(summary: RefreshSummary) -> dict[str, Any]:
     }
 
 
-def _day(now: datetime) -> str:
-    return now.date().isoformat()
-
-
 def _full(ctx: JobContext, requests: list[JobRequest]) -> dict[str, Any]:
     return _counts(ctx.refresher.full(progress=ctx.progress))
 
@@ -52,7 +47,7 @@ FULL = Job(
     "full_refresh",
     _full,
     lock=LOCK,
-    slot=_day,
+    slot=day_slot,
     on_recover=recover_interrupted,
     label=("全量刷新推荐", "Full refresh of recommendations"),
 )

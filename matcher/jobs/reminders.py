@@ -3,7 +3,6 @@ have not yet had 3 postings sent. The caseload page shows them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from matcher.access import Viewer
 from matcher.bulk import upsert
 from matcher.caseload import follow_ups
 from matcher.db import write_session
-from matcher.jobs.base import Job, JobContext
+from matcher.jobs.base import Job, JobContext, day_slot
 from matcher.models import JobRequest, Reminder, User, table_of, utcnow
 
 __all__ = ["REMINDERS", "make_reminders"]
@@ -52,13 +51,9 @@ def make_reminders(ctx: JobContext, requests: list[JobRequest] | None = None) ->
     }
 
 
-def _day(now: datetime) -> str:
-    return now.date().isoformat()
-
-
 REMINDERS = Job(
     "reminders",
     make_reminders,
-    slot=_day,
+    slot=day_slot,
     label=("回访与推送提醒", "Follow-up reminders"),
 )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from matcher.access import Viewer
 from matcher.bulk import upsert
 from matcher.db import write_session
-from matcher.jobs.base import Job, JobContext
+from matcher.jobs.base import Job, JobContext, day_slot
 from matcher.kpi import dashboard, outcomes_by_area, quarter_start
 from matcher.models import JobRequest, KpiSnapshot, table_of, utcnow
 
@@ -33,13 +32,9 @@ def take_snapshot(ctx: JobContext, requests: list[JobRequest] | None = None) -> 
     return {"day": today.isoformat(), "areas": len(rows), "seekers": figures.total.seekers}
 
 
-def _day(now: datetime) -> str:
-    return now.date().isoformat()
-
-
 KPI_SNAPSHOT = Job(
     "kpi_snapshot",
     take_snapshot,
-    slot=_day,
+    slot=day_slot,
     label=("每日指标快照", "Daily KPI snapshot"),
 )
