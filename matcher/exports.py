@@ -161,6 +161,7 @@ def _seekers(session: Session) -> tuple[Columns, Rows]:
                 "phone": seeker.phone_masked,
                 "consent": seeker.consent,
                 "employment_status": _Code("employment_statuses", seeker.employment_status),
+                "contact_preference": _Code("contact_preferences", seeker.contact_preference),
                 "rural": seeker.rural,
                 "low_income": seeker.low_income,
             }

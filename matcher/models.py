@@ -23,6 +23,10 @@ __all__ = [
     "Campaign",
     "CapabilityProfile",
     "Employer",
+    "FairInvite",
+    "FairListing",
+    "FairPostingFit",
+    "FairSeeker",
     "JobLease",
     "JobRequest",
     "JobRun",
@@ -122,6 +126,8 @@ class Jobseeker(SQLModel, table=True):
     text_skills: list[str] = _json(list)
     profile_version: str | None = Field(default=None, max_length=16)
     employment_status: str = Field(default="unemployed", max_length=20)
+    # How the seeker likes to be reached about postings and fairs (codes.yaml).
+    contact_preference: str = Field(default="case_worker", max_length=20)
     # PIPL Arts. 28-30: separate consent to process disability data; without it, no matching.
     consent: bool = Field(default=False)
     consent_at: datetime | None = None
@@ -179,7 +185,14 @@ class Campaign(SQLModel, table=True):
     venue: str = Field(default="", max_length=200)
     venue_accessibility: str = Field(default="")
     area_code: str | None = Field(default=None, max_length=12)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)  # edits name the version they read (SECURITY.md item 24)
+    # The fair: when its listing last changed, and when the fit figures were last computed
+    # for it (``matcher.jobs.fairs``); figures older than the listing are shown as pending.
+    listing_changed_at: datetime | None = None
+    analysed_at: datetime | None = None
 
 
 class Posting(SQLModel, table=True):
@@ -228,6 +241,57 @@ class PostingCampaign(SQLModel, table=True):
 
     posting_id: int = Field(foreign_key="posting.id", primary_key=True, ondelete="CASCADE")
     campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+
+
+class FairListing(SQLModel, table=True):
+    """A posting picked for a campaign's fair (its own postings, or others still open)."""
+
+    __tablename__ = "fair_listing"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    posting_id: int = Field(foreign_key="posting.id", primary_key=True, ondelete="CASCADE")
+    added_by: int | None = Field(default=None, foreign_key="app_user.id")
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class FairPostingFit(SQLModel, table=True):
+    """For a fair's posting: how many seekers it fits, and how many of them are in the
+    fair's area (written by the fair analysis job)."""
+
+    __tablename__ = "fair_posting_fit"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    posting_id: int = Field(foreign_key="posting.id", primary_key=True, ondelete="CASCADE")
+    fits: int = 0
+    fits_in_area: int = 0
+
+
+class FairSeeker(SQLModel, table=True):
+    """A seeker of the fair's area, as the fair analysis job found them: how many of the
+    fair's postings fit them, their best score, and their best fair postings (ids, best
+    first). ``fits == 0``: no fair posting fits this seeker."""
+
+    __tablename__ = "fair_seeker"
+    __table_args__ = (Index("ix_fair_seeker_rank", "campaign_id", "score"),)
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    seeker_id: int = Field(foreign_key="jobseeker.id", primary_key=True, ondelete="CASCADE")
+    fits: int = 0
+    score: float = 0.0
+    top_postings: list[int] = _json(list)
+
+
+class FairInvite(SQLModel, table=True):
+    """A case worker's mark on a seeker for a fair: invited, attending, attended. Kept
+    apart from ``FairSeeker`` so that a new analysis never loses it."""
+
+    __tablename__ = "fair_invite"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    seeker_id: int = Field(foreign_key="jobseeker.id", primary_key=True, ondelete="CASCADE")
+    status: str = Field(max_length=20)  # invited / attending / attended
+    marked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    marked_at: datetime = Field(default_factory=utcnow)
 
 
 class RefreshRun(SQLModel, table=True):

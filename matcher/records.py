@@ -44,6 +44,7 @@ class SeekerRecord:
     capabilities: dict[str, int] | None = None  # an assessed profile, if the file had one
     consent: bool = False
     employment_status: str = "unemployed"
+    contact_preference: str = "case_worker"
     rural: bool = False
     low_income: bool = False
 

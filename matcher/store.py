@@ -86,6 +86,7 @@ def seeker_values(record: SeekerRecord, vault: Vault) -> dict[str, Any]:
         "rural": record.rural,
         "low_income": record.low_income,
         "employment_status": record.employment_status,
+        "contact_preference": record.contact_preference,
         "consent": record.consent,
         **_seeker_derived(record),
     }

@@ -11,6 +11,9 @@ Usage: python scripts/translations.py   (or `make translations`)
 
 Then translate the empty and fuzzy entries (remove the fuzzy flag once a translation is
 checked), run the script again to compile, and commit the .pot, .po and .mo together.
+``--fill zh.json`` does the translating from a JSON object of English message -> Chinese
+(plural messages take a list of forms): it fills those entries, clears their fuzzy flag,
+and compiles. Runs hold a lock on the catalog directory, so two at once take turns.
 tests/test_translations.py fails while any message is missing, empty or fuzzy, while a
 translation loses a placeholder, or while the .mo is out of date with its .po.
 
@@ -20,11 +23,16 @@ messages change, so that a run with nothing new leaves the checkout untouched.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import fcntl
+import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "babel.cfg"
@@ -102,14 +110,48 @@ def compile_catalog(locale: str) -> None:
     )
 
 
+def fill(po: Path, translations: dict[str, str | list[str]]) -> int:
+    """Write the given translations into ``po``; the number of entries filled."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    filled = 0
+    for message in catalog:
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if not key or key not in translations:
+            continue
+        given = translations[key]
+        message.string = tuple(given) if isinstance(message.id, tuple) else given
+        message.flags.discard("fuzzy")
+        message.previous_id = ()
+        filled += 1
+    with po.open("wb") as handle:
+        write_po(handle, catalog, include_previous=True)
+    return filled
+
+
+@contextlib.contextmanager
+def _catalog_lock() -> Iterator[None]:
+    TRANSLATIONS.mkdir(parents=True, exist_ok=True)
+    with (TRANSLATIONS / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def main() -> None:
-    changed = refresh_template()
-    print(f"{TEMPLATE.relative_to(ROOT)}: {'updated' if changed else 'unchanged'}")
-    for locale in LOCALES:
-        update(locale)
-        compile_catalog(locale)
-        po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
-        print(f"{po.relative_to(ROOT)}: updated and compiled")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fill", type=Path, help="JSON of English message -> Chinese")
+    args = parser.parse_args()
+    given = json.loads(args.fill.read_text(encoding="utf-8")) if args.fill else {}
+    with _catalog_lock():
+        changed = refresh_template()
+        print(f"{TEMPLATE.relative_to(ROOT)}: {'updated' if changed else 'unchanged'}")
+        for locale in LOCALES:
+            update(locale)
+            po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+            if given:
+                print(f"{po.relative_to(ROOT)}: {fill(po, given)} entries filled")
+            compile_catalog(locale)
+            print(f"{po.relative_to(ROOT)}: updated and compiled")
 
 
 if __name__ == "__main__":

@@ -44,12 +44,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
 
     from web import errors, i18n, security, templating
-    from web.views import auth, caseload, dashboard, portal, postings, runs, seekers, status
+    from web.views import (
+        auth,
+        booklets,
+        campaigns,
+        caseload,
+        dashboard,
+        employers,
+        fairs,
+        portal,
+        postings,
+        runs,
+        seekers,
+        status,
+    )
 
     i18n.install(app)
     templating.install(app)
     security.install(app)
     errors.install(app)
-    for module in (status, auth, caseload, seekers, postings, portal, dashboard, runs):
+    for module in (
+        status,
+        auth,
+        caseload,
+        seekers,
+        postings,
+        portal,
+        dashboard,
+        runs,
+        campaigns,
+        fairs,
+        booklets,
+        employers,
+    ):
         app.register_blueprint(module.bp)
     return app

@@ -161,6 +161,7 @@ def build_seeker(row: RowReader) -> SeekerRecord | None:
         capabilities=row.get("capabilities"),
         consent=bool(consent),
         employment_status=row.get("employment_status", "unemployed"),
+        contact_preference=row.get("contact_preference", "case_worker"),
         rural=bool(row.get("rural", False)),
         low_income=bool(row.get("low_income", False)),
     )
