@@ -1,4 +1,5 @@
-"""Campaigns: list, create and edit; upload an employer's postings file with a preview, then confirm."""
+"""Campaigns: list, create and edit; upload an employer's postings file with a preview,
+then confirm."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Employers: an employer's page (postings, campaigns, the 1.5% quota) and the list of employers below quota in an area."""
+"""Employers: an employer's page (postings, campaigns, the 1.5% quota) and the list of
+employers below quota in an area."""
 
 from __future__ import annotations
 

@@ -55,7 +55,9 @@ def upgrade() -> None:
             )
         )
     with op.batch_alter_table("jobseeker") as batch:
-        batch.alter_column("contact_preference", existing_type=_text(length=20), server_default=None)
+        batch.alter_column(
+            "contact_preference", existing_type=_text(length=20), server_default=None
+        )
     op.create_table(
         "fair_listing",
         _key("campaign"),
