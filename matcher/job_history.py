@@ -32,6 +32,7 @@ STARTABLE = (
     "kpi_snapshot",
     "reminders",
     "weekly_changes",
+    "fair_analysis",
 )
 
 LABELS = {name: job.label for name, job in JOBS.items()}  # name -> (zh, en)

@@ -229,6 +229,19 @@ class Refresher:
         )
         return _finish(run_id, "incremental", ranked, started)
 
+    def current(self) -> tuple[Ranker, SeekerSet]:
+        """The warm ranker and seekers, as of the last refresh (built now in a new process
+        or on a new day): for work that scores against them without storing
+        recommendations, such as a fair's fit figures."""
+        today = self.today()
+        if self._warm is not None and self._warm.today == today:
+            return self._warm.ranker, self._warm.seekers
+        since = _last_success(self.engine)
+        warm = self._build(today, since or utcnow())
+        if since is not None:  # with no refresh yet, the first one must be a full one
+            self._warm = warm
+        return warm.ranker, warm.seekers
+
     def _build(self, today: date, as_of: datetime) -> _Warm:
         with read_session(self.engine) as session:
             postings = load_postings(session, today=today)

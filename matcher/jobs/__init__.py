@@ -16,6 +16,7 @@ from matcher.job_requests import CHANGES, Debounce, pending, request
 from matcher.jobs.base import Job, JobContext, Outcome, run_job
 from matcher.jobs.changes import WEEKLY_CHANGES
 from matcher.jobs.closing import CLOSE_POSTINGS
+from matcher.jobs.fairs import FAIR_ANALYSIS
 from matcher.jobs.refreshing import FULL, INCREMENTAL, SEEKERS
 from matcher.jobs.reminders import REMINDERS
 from matcher.jobs.snapshots import KPI_SNAPSHOT
@@ -35,10 +36,18 @@ JOBS: dict[str, Job] = {
         KPI_SNAPSHOT,
         REMINDERS,
         WEEKLY_CHANGES,
+        FAIR_ANALYSIS,
     )
 }
 # The jobs that run on a schedule (the others run on request).
-SCHEDULED = ("full_refresh", "close_postings", "kpi_snapshot", "reminders", "weekly_changes")
+SCHEDULED = (
+    "full_refresh",
+    "close_postings",
+    "kpi_snapshot",
+    "reminders",
+    "weekly_changes",
+    "fair_analysis",
+)
 
 
 def run(ctx: JobContext, name: str, *, trigger: str, **options: object) -> Outcome:
