@@ -38,6 +38,7 @@ __all__ = [
     "Recommendation",
     "RefreshRun",
     "Reminder",
+    "SeekerStanding",
     "ServicePlan",
     "ServiceRecord",
     "User",
@@ -514,3 +515,22 @@ class Reminder(SQLModel, table=True):
     graduates_short: int = 0
     seekers: dict[str, list[int]] = _json(dict)
     made_at: datetime = Field(default_factory=utcnow)
+
+
+class SeekerStanding(SQLModel, table=True):
+    """Where a seeker stands in the one-to-one service, as the caseload sorts by it: which
+    of the "four ones" are done, the follow-up asked for and not yet served, and the active
+    recommendations and how many were sent. Derived from the service records and the
+    recommendations, and written in the same transaction as every change to them
+    (``matcher.standings``); no row means nothing done and nothing recommended."""
+
+    __tablename__ = "seeker_standing"
+
+    seeker_id: int = Field(foreign_key="jobseeker.id", primary_key=True, ondelete="CASCADE")
+    info_check: bool = Field(default=False)
+    capability_assessment: bool = Field(default=False)
+    need_registration: bool = Field(default=False)
+    employment_service: bool = Field(default=False)
+    follow_up: date | None = None  # asked for and not served since; overdue before today
+    recommendations: int = Field(default=0)  # active
+    sent: int = Field(default=0)  # active, with any outcome past "new"
