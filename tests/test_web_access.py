@@ -11,7 +11,15 @@ from sqlmodel import Session, col
 
 from matcher.access import area_prefix
 from matcher.db import make_engine
-from matcher.models import AuditLog, Jobseeker, Posting, Recommendation, User
+from matcher.models import (
+    AuditLog,
+    Campaign,
+    Employer,
+    Jobseeker,
+    Posting,
+    Recommendation,
+    User,
+)
 from tests.webapp import Client, make_app, signed_in
 from web.security import policy_of
 
@@ -38,6 +46,8 @@ class Ids:
     other: int  # a seeker of another county, outside both
     own: int  # the demo graduate's own file
     posting: int
+    campaign: int
+    employer: int
 
     def fill(self, database_url: str) -> dict[str, int]:
         """The ids, with each seeker's recommendation as it is now (a refresh replaces it)."""
@@ -85,8 +95,10 @@ def ids(demo_database_url: str) -> Ids:
         )
         _active_rec(session, own)
         posting = session.execute(select(col(Posting.id))).scalars().first()
+        campaign = session.execute(select(col(Campaign.id))).scalars().first()
+        employer = session.execute(select(col(Employer.id))).scalars().first()
     engine.dispose()
-    return Ids(mine, other, own, int(posting or 0))
+    return Ids(mine, other, own, int(posting or 0), int(campaign or 0), int(employer or 0))
 
 
 @pytest.fixture
@@ -110,6 +122,18 @@ GETS = {
     "/me/": {"graduate"},
     "/dashboard/": {"admin", "supervisor"},
     "/runs/": {"admin", "supervisor"},
+    "/employers/": STAFF | {"organizer"},
+    "/employers/{employer}": STAFF | {"organizer"},
+    "/employers/export?format=csv": STAFF | {"organizer"},
+    "/campaigns/{campaign}/fair": STAFF | {"organizer"},
+    "/campaigns/{campaign}/invites": STAFF | {"organizer"},
+    "/campaigns/{campaign}/invites/export?format=csv": STAFF | {"organizer"},
+    "/campaigns/": STAFF | {"organizer"},
+    "/campaigns/{campaign}": STAFF | {"organizer"},
+    "/campaigns/new": {"admin", "organizer"},
+    "/campaigns/{campaign}/edit": {"admin", "organizer"},
+    "/campaigns/{campaign}/upload": {"admin", "organizer"},
+    "/campaigns/templates/postings.csv": STAFF | {"organizer"},
 }
 POSTS = {
     "/seekers/{mine}/assessment": EDITORS,
@@ -121,6 +145,12 @@ POSTS = {
     "/me/recommendations/{own_rec}": {"graduate"},
     "/seekers/{mine}/refresh": EDITORS,
     "/runs/": {"admin"},
+    "/campaigns/{campaign}/fair/postings": {"admin", "organizer"},
+    # Each refused as invalid (an empty form, no file, an unknown upload): nothing changes.
+    "/campaigns/new": {"admin", "organizer"},
+    "/campaigns/{campaign}/edit": {"admin", "organizer"},
+    "/campaigns/{campaign}/upload": {"admin", "organizer"},
+    "/campaigns/{campaign}/upload/0123456789abcdef0123456789abcdef": {"admin", "organizer"},
 }
 PUBLIC = {"/login": 200, "/healthz": 200, "/": 302, "/static/app.css": 200}
 
@@ -148,6 +178,22 @@ def test_every_route_is_in_the_matrix(app):
         "/me/",
         "/dashboard/",
         "/runs/",
+        "/employers/",
+        "/employers/<int:employer_id>",
+        "/employers/export",
+        "/campaigns/<int:campaign_id>/fair",
+        "/campaigns/<int:campaign_id>/fair/postings",
+        "/campaigns/<int:campaign_id>/fair/postings/<int:posting_id>/remove",  # test_web_fairs
+        "/campaigns/<int:campaign_id>/invites",
+        "/campaigns/<int:campaign_id>/invites/export",
+        "/campaigns/<int:campaign_id>/invites/<int:seeker_id>",  # test_web_fairs
+        "/campaigns/",
+        "/campaigns/new",
+        "/campaigns/<int:campaign_id>",
+        "/campaigns/<int:campaign_id>/edit",
+        "/campaigns/<int:campaign_id>/upload",
+        "/campaigns/<int:campaign_id>/upload/<token>",  # GET by role: test_campaigns
+        "/campaigns/templates/<any(postings, employers, seekers):kind>.<any(xlsx, csv):ext>",
         "/seekers/<int:seeker_id>/assessment",
         "/seekers/<int:seeker_id>/plan",
         "/seekers/<int:seeker_id>/records",

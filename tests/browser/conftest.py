@@ -25,11 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from matcher import demo, jobs
+from matcher import demo, fairs, jobs
+from matcher.access import Viewer
 from matcher.config import load_settings
 from matcher.db import make_engine
 from matcher.identifiers import Vault
-from matcher.models import Jobseeker, Posting, Recommendation, User
+from matcher.models import Campaign, Jobseeker, Posting, Recommendation, User
 from matcher.refresh import full_refresh
 from matcher.scheduler import add_jobs, load_schedule
 from web import create_app
@@ -72,6 +73,7 @@ class Demo:
     posting: int  # that posting's id
     graduate_seeker: int  # the seeker the demo sign-in "graduate" is linked to
     graduate_worker: str  # the username of that seeker's case worker
+    fair: int  # a campaign in the case worker's city whose fair is built and analysed
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def live_server(
     engine = make_engine(settings.database_url)
     demo.load(engine, Vault(settings.data_key), seekers=600, postings=150, seed=2026)
     full_refresh(engine)
-    ids = _demo_ids(engine)
+    ids = _demo_ids(engine, fair=_demo_fair(engine))
     # The factory reads os.environ; the function-scoped autouse fixture cannot serve a
     # session fixture, so the environment is set only while the app is built.
     with pytest.MonkeyPatch.context() as patch:
@@ -130,7 +132,32 @@ def _scheduler(engine: Engine) -> BackgroundScheduler:
     return scheduler
 
 
-def _demo_ids(engine: Engine) -> Demo:
+def _demo_fair(engine: Engine) -> int:
+    """The case worker's city's quarterly fair with its own postings listed, analysed."""
+    with Session(engine) as session:
+        admin = session.exec(select(User).where(col(User.username) == "admin")).one()
+        campaign = session.exec(
+            select(Campaign).where(
+                col(Campaign.kind) == "quarterly_fair",
+                col(Campaign.area_code) == CASEWORKER_AREAS[0][:4] + "00",  # the city
+            )
+        ).one()
+        fair = campaign.id
+        assert fair is not None
+        own, _, _ = fairs.postings_to_add(session, campaign_id=fair)
+        fairs.add_postings(
+            session,
+            viewer=Viewer.of(admin),
+            campaign_id=campaign.id,
+            posting_ids=[p.id for p in own],
+        )
+        session.commit()
+    outcome = jobs.run(jobs.JobContext(engine), "fair_analysis", trigger="request")
+    assert outcome.status == "succeeded" and outcome.counts["seekers"] > 0, outcome
+    return fair
+
+
+def _demo_ids(engine: Engine, *, fair: int) -> Demo:
     with Session(engine) as session:
         active = (
             select(col(Recommendation.seeker_id))
@@ -168,6 +195,7 @@ def _demo_ids(engine: Engine) -> Demo:
             posting=posting,
             graduate_seeker=graduate.id,
             graduate_worker=worker.username,
+            fair=fair,
         )
 
 

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 
+from matcher.models import Posting
 from tests.browser.conftest import (
     LiveServer,
     describe_violations,
@@ -35,6 +37,8 @@ def pages_of(role: str | None, server: LiveServer) -> Pages:
             ("printable slip", f"{seeker}/slip", 200),
             ("postings", "/postings/", 200),
             ("a posting", f"/postings/{ids.posting}", 200),
+            ("a fair, read-only", f"/campaigns/{ids.fair}/fair", 200),
+            ("invite list, with marks", f"/campaigns/{ids.fair}/invites", 200),
         ],
         "supervisor": [
             ("dashboard", "/dashboard/", 200),
@@ -46,10 +50,22 @@ def pages_of(role: str | None, server: LiveServer) -> Pages:
         "organizer": [
             ("postings", "/postings/", 200),
             ("a posting", f"/postings/{ids.posting}", 200),
+            ("employers below the quota", "/employers/", 200),
+            ("an employer", f"/employers/{_employer_of(server, ids.posting)}", 200),
+            ("fair builder", f"/campaigns/{ids.fair}/fair", 200),
+            ("invite list", f"/campaigns/{ids.fair}/invites", 200),
         ],
         "graduate": [("my postings", "/me/", 200)],
         None: [("sign in", "/login", 200), ("page not found", "/no-such-page", 404)],
     }[role]
+
+
+def _employer_of(server: LiveServer, posting_id: int) -> int:
+    """The employer of a demo posting (its page links to the employer's)."""
+    with Session(server.engine) as session:
+        posting = session.get(Posting, posting_id)
+        assert posting is not None
+        return posting.employer_id
 
 
 @pytest.fixture(scope="module")

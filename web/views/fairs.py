@@ -1,7 +1,162 @@
-"""A campaign's fair: pick its postings, read the fit figures, and the invite list."""
+"""A campaign's fair: pick its postings, read the fit figures, and the invite list.
+
+Organizers and admins build the fair; supervisors and case workers read it. The invite list
+shows organizers names, areas, contact preferences and matched postings only (SECURITY.md
+item 8); case workers see their own people on it and mark them invited, attending, attended.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from matcher import audit, fairs
+from matcher.db import read_session, write_session
+from web.i18n import lang
+from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("fairs", __name__, url_prefix="/campaigns")
+PAGE_SIZE = 50
+READERS = ("organizer", "admin", "supervisor", "case_worker")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/<int:campaign_id>/fair")
+@allow(*READERS)
+def show(campaign_id: int) -> str:
+    me, text = viewer(), request.args.get("q", "")[:100]
+    with read_session(engine()) as session:
+        try:
+            view = fairs.fair_view(session, viewer=me, campaign_id=campaign_id)
+        except fairs.NotFound:
+            return not_found("campaign", campaign_id)
+        own, others, found = (
+            fairs.postings_to_add(session, campaign_id=campaign_id, text=text)
+            if me.role in fairs.BUILDERS
+            else ([], [], 0)
+        )
+        return render_template("fair.html", view=view, own=own, others=others, found=found, q=text)
+
+
+@bp.post("/<int:campaign_id>/fair/postings")
+@allow(*fairs.BUILDERS)
+def add(campaign_id: int) -> Response:
+    ids = [int(v) for v in request.form.getlist("posting") if v.isdigit()]
+    with write_session(engine()) as session:
+        try:
+            added = fairs.add_postings(
+                session, viewer=viewer(), campaign_id=campaign_id, posting_ids=ids
+            )
+        except fairs.NotFound:
+            abort(404)
+    if added:
+        flash(_("%(count)s postings added. The fit figures are being worked out.", count=added))
+    else:
+        flash(_("No posting was added: choose at least one open posting."))
+    return redirect(url_for("fairs.show", campaign_id=campaign_id))
+
+
+@bp.post("/<int:campaign_id>/fair/postings/<int:posting_id>/remove")
+@allow(*fairs.BUILDERS)
+def remove(campaign_id: int, posting_id: int) -> Response:
+    with write_session(engine()) as session:
+        try:
+            removed = fairs.remove_posting(
+                session, viewer=viewer(), campaign_id=campaign_id, posting_id=posting_id
+            )
+        except fairs.NotFound:
+            abort(404)
+    if not removed:
+        abort(404)
+    flash(_("The posting was taken off the fair."))
+    return redirect(url_for("fairs.show", campaign_id=campaign_id))
+
+
+@bp.get("/<int:campaign_id>/invites")
+@allow(*READERS)
+def invites(campaign_id: int) -> str:
+    me = viewer()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    with read_session(engine()) as session:
+        try:
+            view = fairs.fair_view(session, viewer=me, campaign_id=campaign_id, gap_limit=0)
+            rows, total = fairs.invite_list(
+                session,
+                viewer=me,
+                campaign_id=campaign_id,
+                offset=(page - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+            )
+        except fairs.NotFound:
+            return not_found("campaign", campaign_id)
+        return render_template(
+            "invites.html",
+            view=view,
+            rows=rows,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            args=dict(request.args, campaign_id=campaign_id),
+        )
+
+
+@bp.get("/<int:campaign_id>/invites/export")
+@allow(*READERS)
+def export(campaign_id: int) -> Response:
+    me = viewer()
+    fmt = request.args.get("format", "xlsx")
+    fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
+    with read_session(engine()) as session:
+        try:
+            rows, _total = fairs.invite_list(
+                session, viewer=me, campaign_id=campaign_id, limit=None
+            )
+        except fairs.NotFound:
+            abort(404)
+    out = io.BytesIO()
+    count = fairs.export_invites(rows, fmt=fmt, lang=lang(), out=out)
+    with write_session(engine()) as session:
+        audit.record(
+            session,
+            actor=me,
+            action="export",
+            object_type="fair_invites",
+            object_id=campaign_id,
+            detail={"rows": count, "format": fmt},
+        )
+    out.seek(0)
+    return send_file(
+        out,
+        mimetype="text/csv" if fmt == "csv" else XLSX,
+        as_attachment=True,
+        download_name=f"invites-{campaign_id}-{date.today()}.{fmt}",
+    )
+
+
+@bp.post("/<int:campaign_id>/invites/<int:seeker_id>")
+@allow("case_worker", "admin")
+def mark(campaign_id: int, seeker_id: int) -> Response:
+    status = request.form.get("status", "")
+    with write_session(engine()) as session:
+        try:
+            fairs.mark(
+                session,
+                viewer=viewer(),
+                campaign_id=campaign_id,
+                seeker_id=seeker_id,
+                status=status,
+            )
+        except fairs.NotFound:
+            abort(404)
+        except ValueError:
+            abort(400)
+    flash(_("The invitation was marked."), "invites")
+    page = request.form.get("page", "1")
+    return redirect(
+        url_for("fairs.invites", campaign_id=campaign_id, page=page if page.isdigit() else 1)
+        + f"#invitee-{seeker_id}"
+    )
