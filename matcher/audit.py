@@ -15,6 +15,7 @@ __all__ = ["ACTIONS", "record"]
 ACTIONS = (
     *("view", "change", "export", "reveal", "refuse", "import", "login", "logout"),
     *("backup", "restore"),
+    "create",
 )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ from matcher.store import (
 )
 from matcher.text import norm_key
 
-__all__ = ["Duplicate", "ImportReport", "import_file"]
+__all__ = ["Duplicate", "ImportReport", "RowOutcome", "import_file"]
 
 TITLE_SIMILARITY = 90  # rapidfuzz ratio of two normalised titles to call them the same job
 TEXT_SIMILARITY = 80  # ... and of their descriptions, when both have one
@@ -64,6 +64,15 @@ class Duplicate:
     external_id: str
     same_as: str  # "row 12" or "posting P-0042"
     reason: str
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What the import does with one valid row."""
+
+    row: int
+    key: str  # the row's posting or seeker number, or the employer's name
+    outcome: str  # new, changed, unchanged, duplicate, or error (found when compared)
 
 
 @dataclass
@@ -79,6 +88,10 @@ class ImportReport:
     campaign: str | None = None
     dry_run: bool = False
     written: bool = False
+    # Per row, once the rows were compared with what is stored (a preview lists them).
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    # The valid rows' records by row number, for a preview to show; not in to_dict().
+    records: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -108,7 +121,8 @@ class ImportReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = asdict(replace(self, records={}))
+        del data["records"]
         data["ok"] = self.ok
         return data
 
@@ -138,14 +152,18 @@ def import_file(
     actor_id: int | None = None,
     limits: Limits | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    file_name: str | None = None,
 ) -> ImportReport:
     """Preview and, when the file is clean and this is not a dry run, write it.
 
     ``progress(stage, done, total)`` is called as rows are validated, if given.
+    ``file_name``: the name to report and audit, when ``path`` is a stored copy (uploads).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    report = ImportReport(kind=kind, file_name=path.name, campaign=campaign, dry_run=dry_run)
+    report = ImportReport(
+        kind=kind, file_name=file_name or path.name, campaign=campaign, dry_run=dry_run
+    )
     try:
         table = read_table(path, limits=limits)
     except FileRefused as exc:
@@ -154,8 +172,10 @@ def import_file(
     with write_session(engine) as session:
         plan = _Plan(report=report, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
         records = _read_rows(kind, table.headers, table.rows, report, progress)
+        report.records = dict(records)
         if report.ok:
             _COMPARE[kind](session, vault, plan, records)
+            report.outcomes = _outcomes(plan, records)
         if report.ok and not dry_run:
             _write(session, vault, plan, campaign, actor, actor_id)
             report.written = True
@@ -472,6 +492,31 @@ def _stored(session: Session, model: Any, external_ids: list[str]) -> dict[str, 
 
 def _differs(stored: Any, values: dict[str, Any]) -> bool:
     return any(stored[name] != value for name, value in values.items())
+
+
+def _outcomes(plan: _Plan, records: list[tuple[int, Any]]) -> list[RowOutcome]:
+    """Each compared row's outcome; a row neither new, changed, a duplicate nor refused
+    when compared is unchanged (the plan holds only the stored ids of those)."""
+    report = plan.report
+    new = {id(record) for record in plan.new}
+    changed = {id(record) for _, record in plan.changed}
+    duplicates = {duplicate.row for duplicate in report.duplicates}
+    refused = {problem.row for problem in report.errors}
+    found = []
+    for number, record in records:
+        if number in duplicates:
+            outcome = "duplicate"
+        elif number in refused:
+            outcome = "error"
+        elif id(record) in new:
+            outcome = "new"
+        elif id(record) in changed:
+            outcome = "changed"
+        else:
+            outcome = "unchanged"
+        key = getattr(record, "external_id", None) or record.name
+        found.append(RowOutcome(number, key, outcome))
+    return found
 
 
 def _count(plan: _Plan) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from matcher.campaigns import findings
 from matcher.db import read_session
 from matcher.posting_search import (
     PostingFilter,
@@ -62,6 +63,11 @@ def show(posting_id: int) -> str:
             if me.sees_health_data
             else None
         )
+        posting = detail["posting"]
         return render_template(
-            "posting.html", detail=detail, matched=matched, dimensions=dimension_keys()
+            "posting.html",
+            detail=detail,
+            matched=matched,
+            dimensions=dimension_keys(),
+            findings=findings(posting.title, posting.description, posting.requirements),
         )
