@@ -70,6 +70,7 @@ def test_two_scheduler_processes_run_each_job_once(postgres_demo_url, tmp_path):
                 "reminders",
                 "weekly_changes",
                 "close_postings",
+                "fair_analysis",
             )
         )
         + "requests: 'every 1s'\n",
@@ -90,7 +91,7 @@ def test_two_scheduler_processes_run_each_job_once(postgres_demo_url, tmp_path):
                         select(col(JobRun.job)).where(col(JobRun.status) == "succeeded")
                     ).scalars()
                 )
-            if len(done) == 5:
+            if len(done) == len(jobs.SCHEDULED):
                 break
             time.sleep(0.5)
         time.sleep(4)  # a few more firings of every job in both processes
