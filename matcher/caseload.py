@@ -1,8 +1,10 @@
 """The one-to-one service list (一对一服务清单): a case worker's seekers, what each needs next.
 
-One query gathers, per seeker in the viewer's scope, which of the "four ones" are done, the
-pending follow-up and the recommendations; the list is then sorted by what needs doing
-first: overdue follow-ups, graduates without 3 postings sent, unfinished "four ones".
+The list is sorted by what needs doing first: overdue follow-ups, graduates without 3
+postings sent, unfinished "four ones". Each seeker's standing (which of the "four ones" are
+done, the pending follow-up, the recommendations sent) is kept per seeker by
+``matcher.standings``; one query over the viewer's seekers joined with their standings
+sorts them and returns the requested page, with the counts.
 """
 
 from __future__ import annotations
@@ -10,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import IO, Any
 
-from sqlalchemy import Select, String, Subquery, case, cast, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, over, select
 from sqlmodel import Session, col
 
 from matcher.access import Viewer, in_area, seeker_scope
 from matcher.areas import areas
 from matcher.codes import code_list
 from matcher.exports import write_table
-from matcher.models import Jobseeker, Recommendation, Reminder, ServiceRecord
+from matcher.models import Jobseeker, Reminder, SeekerStanding, table_of
+from matcher.standings import FOUR_ONES, GRADUATE_TARGET, four_ones_kinds
 
 __all__ = [
     "FOUR_ONES",
@@ -33,24 +34,8 @@ __all__ = [
     "export_caseload",
     "follow_ups",
     "four_ones_kinds",
-    "recommendation_summary",
-    "record_summary",
     "reminder_of",
 ]
-
-FOUR_ONES = ("info_check", "capability_assessment", "need_registration", "employment_service")
-GRADUATE_TARGET = 3  # postings each graduate should have been sent
-
-
-@cache
-def four_ones_kinds() -> dict[str, tuple[str, ...]]:
-    """Each of the "four ones" and the service kinds that count as it (data/codes.yaml)."""
-    kinds: dict[str, list[str]] = {step: [] for step in FOUR_ONES}
-    for kind in code_list("service_kinds"):
-        step = kind.extra.get("four_ones")
-        if step:
-            kinds[str(step)].append(kind.key)
-    return {step: tuple(keys) for step, keys in kinds.items()}
 
 
 @dataclass(frozen=True)
@@ -95,36 +80,6 @@ class CaseloadRow:
         return areas().full_name(self.area_code)
 
 
-def record_summary(seekers: Select[*tuple[Any, ...]] | None = None) -> Subquery:
-    """Per seeker (of the id query ``seekers``, else all): which of the "four ones" are
-    done, the latest follow-up date asked for (``due``) and the latest service date."""
-    steps = four_ones_kinds()
-    query: Select[*tuple[Any, ...]] = select(
-        col(ServiceRecord.seeker_id).label("seeker_id"),
-        *(
-            func.max(case((col(ServiceRecord.kind).in_(steps[step]), 1), else_=0)).label(step)
-            for step in FOUR_ONES
-        ),
-        func.max(col(ServiceRecord.next_follow_up)).label("due"),
-        func.max(col(ServiceRecord.served_on)).label("last_served"),
-    )
-    if seekers is not None:
-        query = query.where(col(ServiceRecord.seeker_id).in_(seekers))
-    return query.group_by(col(ServiceRecord.seeker_id)).subquery()
-
-
-def recommendation_summary(seekers: Select[*tuple[Any, ...]] | None = None) -> Subquery:
-    """Per seeker: active recommendations (``total``) and how many were sent (``sent``)."""
-    query: Select[*tuple[Any, ...]] = select(
-        col(Recommendation.seeker_id).label("seeker_id"),
-        func.count().label("total"),
-        func.sum(case((col(Recommendation.status) != "new", 1), else_=0)).label("sent"),
-    ).where(col(Recommendation.active).is_(True))
-    if seekers is not None:
-        query = query.where(col(Recommendation.seeker_id).in_(seekers))
-    return query.group_by(col(Recommendation.seeker_id)).subquery()
-
-
 @dataclass(frozen=True)
 class Caseload:
     rows: list[CaseloadRow]  # the requested slice, most urgent first
@@ -132,22 +87,23 @@ class Caseload:
     overdue: int  # of those, with an overdue follow-up
 
 
-def caseload(
-    session: Session,
-    *,
-    viewer: Viewer,
-    today: date,
-    where: CaseloadFilter = CaseloadFilter(),
-    offset: int = 0,
-    limit: int | None = None,
-) -> Caseload:
-    """The viewer's seekers that pass ``where``, most urgent first; rows ``offset`` to
-    ``offset + limit`` in full.
+_STANDING = table_of(SeekerStanding)
+_DETAILS = (
+    col(Jobseeker.id),
+    col(Jobseeker.external_id),
+    col(Jobseeker.name),
+    col(Jobseeker.area_code),
+    col(Jobseeker.is_graduate),
+    col(Jobseeker.disability_types),
+    col(Jobseeker.employment_status),
+    *(_STANDING.c[step] for step in FOUR_ONES),
+    _STANDING.c.follow_up,
+    _STANDING.c.recommendations,
+    _STANDING.c.sent,
+)
 
-    The urgency of every seeker comes from three narrow queries, each served by an index
-    (the seekers; their service records and their active recommendations summed per
-    seeker); only the requested rows are then read in full. Core execution throughout:
-    rows as plain tuples, without the ORM's per-row loading."""
+
+def _conditions(viewer: Viewer, where: CaseloadFilter) -> list[ColumnElement[bool]]:
     conditions = [seeker_scope(viewer)]
     if where.area:
         conditions.append(in_area(col(Jobseeker.area_code), where.area))
@@ -160,94 +116,100 @@ def caseload(
         conditions.append(col(Jobseeker.employment_status) == where.status)
     if where.name.strip():
         conditions.append(col(Jobseeker.name).contains(where.name.strip()))
-    connection = session.connection()
-    ranked = []
-    overdue_count = 0
-    for standing in _standings(connection, conditions, today):
-        if where.overdue and not standing.overdue:
-            continue
-        overdue_count += standing.overdue
-        # Most urgent first: overdue follow-ups (oldest first), then graduates short of
-        # postings, then the fewest "four ones" done.
-        key = (
-            0 if standing.overdue else 1,
-            0 if standing.needs_postings else 1,
-            sum(standing.flags),
-            standing.pending or date.max,
-            standing.name,
-        )
-        ranked.append((key, standing))
-    ranked.sort(key=lambda item: item[0])
-    chosen = [
-        standing for _, standing in ranked[offset : None if limit is None else offset + limit]
+    return conditions
+
+
+def _urgency(today: date, dialect: str) -> list[ColumnElement[Any]]:
+    """Most urgent first: overdue follow-ups (oldest first), then graduates short of
+    postings, then the fewest "four ones" done; then the pending follow-up (none last),
+    the name (by code point, as Python compares strings) and the id."""
+    standing = _STANDING.c
+    overdue = standing.follow_up < today  # NULL (none pending, or no row): not overdue
+    short = and_(
+        col(Jobseeker.is_graduate).is_(True),
+        func.coalesce(standing.sent, 0) < GRADUATE_TARGET,
+    )
+    done = sum(case((standing[step], 1), else_=0) for step in FOUR_ONES)
+    name: Any = col(Jobseeker.name)
+    if dialect == "postgresql":
+        name = name.collate("C")
+    return [
+        case((overdue, 0), else_=1),
+        case((short, 0), else_=1),
+        done,
+        case((standing.follow_up.is_(None), 1), else_=0),
+        standing.follow_up,
+        name,
+        col(Jobseeker.id),
     ]
-    details = _details(connection, [standing.id for standing in chosen])
-    rows = []
-    for standing in chosen:
-        external, area, graduate, types, status = details[standing.id]
-        rows.append(
-            CaseloadRow(
-                id=standing.id,
-                external_id=external,
-                name=standing.name,
-                area_code=area,
-                is_graduate=graduate,
-                disability_types=tuple(types),
-                employment_status=status,
-                done={step: bool(f) for step, f in zip(FOUR_ONES, standing.flags, strict=True)},
-                recommendations=standing.total,
-                sent=standing.sent,
-                follow_up=standing.pending,
-                today=today,
-            )
+
+
+def caseload(
+    session: Session,
+    *,
+    viewer: Viewer,
+    today: date,
+    where: CaseloadFilter = CaseloadFilter(),
+    offset: int = 0,
+    limit: int | None = None,
+) -> Caseload:
+    """The viewer's seekers that pass ``where``, most urgent first; rows ``offset`` to
+    ``offset + limit`` in full, and how many pass and are overdue.
+
+    One query: the viewer's seekers (served by the area and case-worker indexes) joined
+    with their standings, counted and sorted by urgency in the database, which returns
+    only the requested rows (Core execution: plain tuples, no ORM loading)."""
+    conditions = _conditions(viewer, where)
+    overdue = _STANDING.c.follow_up < today
+    if where.overdue:
+        conditions.append(overdue)
+    connection = session.connection()
+    query = (
+        select(
+            *_DETAILS,
+            over(func.count()).label("total"),
+            over(func.sum(case((overdue, 1), else_=0))).label("overdue"),
         )
-    return Caseload(rows=rows, total=len(ranked), overdue=overdue_count)
-
-
-@dataclass(frozen=True)
-class _Standing:
-    id: int
-    name: str
-    is_graduate: bool
-    flags: tuple[int, ...]  # each of FOUR_ONES done (1) or not (0)
-    total: int
-    sent: int
-    pending: date | None  # the follow-up asked for and not yet served
-    overdue: bool
-
-    @property
-    def needs_postings(self) -> bool:
-        return self.is_graduate and self.sent < GRADUATE_TARGET
-
-
-def _standings(connection: Connection, conditions: list[Any], today: date) -> Iterator[_Standing]:
-    """Where each seeker passing ``conditions`` stands: "four ones", recommendations sent,
-    pending follow-up. Three narrow queries, each served by an index."""
-    ids = select(col(Jobseeker.id)).where(*conditions)
-    seekers = connection.execute(
-        select(col(Jobseeker.id), col(Jobseeker.name), col(Jobseeker.is_graduate)).where(
-            *conditions
+        .select_from(Jobseeker)
+        .outerjoin(_STANDING, _STANDING.c.seeker_id == col(Jobseeker.id))
+        .where(*conditions)
+        .order_by(*_urgency(today, connection.dialect.name))
+        .offset(offset)
+        .limit(limit)
+    )
+    found = connection.execute(query).all()
+    if found:
+        total, overdue_count = int(found[0][-2]), int(found[0][-1] or 0)
+    else:  # past the last page: the counts on their own
+        counts = (
+            select(func.count(), func.sum(case((overdue, 1), else_=0)))
+            .select_from(Jobseeker)
+            .outerjoin(_STANDING, _STANDING.c.seeker_id == col(Jobseeker.id))
+            .where(*conditions)
         )
-    ).all()
-    records = record_summary(ids)
-    done_by_seeker = {row[0]: row[1:] for row in connection.execute(select(*records.c))}
-    recs = recommendation_summary(ids)
-    recs_by_seeker = {row[0]: row[1:] for row in connection.execute(select(*recs.c))}
-    nothing = (0, 0, 0, 0, None, None)
-    for sid, name, graduate in seekers:
-        *flags, due, last_served = done_by_seeker.get(sid, nothing)
-        total, sent = recs_by_seeker.get(sid, (0, 0))
-        pending = due if due is not None and (last_served is None or due > last_served) else None
-        yield _Standing(
-            id=int(sid or 0),
-            name=name,
-            is_graduate=bool(graduate),
-            flags=tuple(int(f or 0) for f in flags),
-            total=int(total or 0),
-            sent=int(sent or 0),
-            pending=pending,
-            overdue=pending is not None and pending < today,
-        )
+        total, overdue_sum = connection.execute(counts).one()
+        total, overdue_count = int(total), int(overdue_sum or 0)
+    return Caseload(
+        rows=[_row(values[:-2], today) for values in found], total=total, overdue=overdue_count
+    )
+
+
+def _row(values: tuple[Any, ...], today: date) -> CaseloadRow:
+    sid, external, name, area, graduate, types, status, *done, follow_up, total, sent = values
+    return CaseloadRow(
+        id=int(sid),
+        external_id=external,
+        name=name,
+        area_code=area,
+        is_graduate=bool(graduate),
+        disability_types=tuple(types or ()),
+        employment_status=status,
+        done={step: bool(flag) for step, flag in zip(FOUR_ONES, done, strict=True)},
+        recommendations=int(total or 0),
+        sent=int(sent or 0),
+        follow_up=follow_up,
+        today=today,
+    )
 
 
 @dataclass(frozen=True)
@@ -262,13 +224,24 @@ class FollowUps:
 def follow_ups(session: Session, *, viewer: Viewer, today: date) -> FollowUps:
     """The seekers (ids) of ``viewer``'s caseload that need a follow-up or postings."""
     found = FollowUps()
-    for standing in _standings(session.connection(), [seeker_scope(viewer)], today):
-        if standing.pending == today:
-            found.due.append(standing.id)
-        if standing.overdue:
-            found.overdue.append(standing.id)
-        if standing.needs_postings:
-            found.graduates_short.append(standing.id)
+    query = (
+        select(
+            col(Jobseeker.id),
+            col(Jobseeker.is_graduate),
+            _STANDING.c.follow_up,
+            _STANDING.c.sent,
+        )
+        .outerjoin(_STANDING, _STANDING.c.seeker_id == col(Jobseeker.id))
+        .where(seeker_scope(viewer))
+        .order_by(col(Jobseeker.id))
+    )
+    for sid, graduate, pending, sent in session.connection().execute(query):
+        if pending == today:
+            found.due.append(sid)
+        if pending is not None and pending < today:
+            found.overdue.append(sid)
+        if graduate and (sent or 0) < GRADUATE_TARGET:
+            found.graduates_short.append(sid)
     return found
 
 
@@ -280,22 +253,6 @@ def reminder_of(session: Session, *, viewer: Viewer, today: date) -> Reminder | 
         .order_by(col(Reminder.day).desc())
         .limit(1)
     ).scalar_one_or_none()
-    return found
-
-
-def _details(connection: Connection, seeker_ids: list[int]) -> dict[int, tuple[Any, ...]]:
-    found: dict[int, tuple[Any, ...]] = {}
-    for start in range(0, len(seeker_ids), 5000):
-        chunk = seeker_ids[start : start + 5000]
-        query = select(
-            col(Jobseeker.id),
-            col(Jobseeker.external_id),
-            col(Jobseeker.area_code),
-            col(Jobseeker.is_graduate),
-            col(Jobseeker.disability_types),
-            col(Jobseeker.employment_status),
-        ).where(col(Jobseeker.id).in_(chunk))
-        found.update((int(row[0] or 0), tuple(row[1:])) for row in connection.execute(query))
     return found
 
 

@@ -15,24 +15,56 @@ that matter are handled here and nowhere else:
 * JSON columns are written and read with orjson: a refresh stores half a million rows with
   three JSON columns each, and the standard library's encoder took a third of its time.
   Chinese text is stored as UTF-8, not as escapes.
+* On PostgreSQL, a transaction can be chosen as a deadlock's victim (SQLSTATE 40P01) or, at
+  a stricter isolation level, fail to serialize (40001). Either is a conflict of timing,
+  not of data: ``transact`` and ``retrying`` run the unit of work again, a few times, after
+  a short random pause, so that it reaches the user as a slower answer, not an error.
+  SQLite never reports these: its writers queue on the write lock.
+* Every ORM flush keeps the seekers' standings (``matcher.standings``) in step with the
+  service records and recommendations it writes; the listener is installed here, with the
+  rest of what every unit of work relies on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-__all__ = ["make_engine", "normalize_url", "read_session", "write_session"]
+from matcher import standings
 
+__all__ = [
+    "RETRY_ATTEMPTS",
+    "is_conflict",
+    "make_engine",
+    "normalize_url",
+    "read_session",
+    "retrying",
+    "transact",
+    "write_session",
+]
+
+log = logging.getLogger("jobbridge.db")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "jobbridge_write"
+CONFLICTS = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+RETRY_ATTEMPTS = 4  # one run and three more
+RETRY_PAUSE_S = 0.05  # before the second run; doubled for each further one, with jitter
+T = TypeVar("T")
+P = ParamSpec("P")
+
+standings.install()
 
 
 def normalize_url(url: str) -> str:
@@ -103,3 +135,61 @@ def write_session(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A serialization failure or a deadlock: the same work may well succeed if run again."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(original, "sqlstate", None) in CONFLICTS
+
+
+def _pause(attempt: int) -> float:
+    """Exponential back-off with full jitter: the two parties of a deadlock rarely come
+    back at the same moment."""
+    return float(RETRY_PAUSE_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+
+
+def retrying(
+    work: Callable[P, T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Callable[P, T]:
+    """``work`` run again (up to ``attempts`` times in all) when it fails with a conflict.
+    ``work`` must be a whole unit of work: it opens its transaction and commits it, so a
+    run that failed left nothing behind."""
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, attempts + 1):
+            try:
+                return work(*args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_conflict(exc):
+                    raise
+                pause = _pause(attempt)
+                log.warning(
+                    "%s: %s (SQLSTATE %s); running it again in %.0f ms (attempt %d of %d)",
+                    getattr(work, "__qualname__", "unit of work"),
+                    type(exc.orig).__name__,
+                    getattr(exc.orig, "sqlstate", "?"),
+                    pause * 1000,
+                    attempt + 1,
+                    attempts,
+                )
+                sleep(pause)
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def transact(engine: Engine, work: Callable[[Session], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+    """Run ``work`` in a ``write_session`` and commit; on a conflict, roll back and run it
+    again in a new one (``retrying``)."""
+
+    def once() -> T:
+        with write_session(engine) as session:
+            return work(session)
+
+    once.__qualname__ = getattr(work, "__qualname__", "transact")
+    return retrying(once, attempts=attempts)()

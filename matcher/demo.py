@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from matcher import standings
 from matcher.areas import areas
 from matcher.codes import code_list
 from matcher.db import write_session
@@ -674,6 +675,7 @@ def load(
             )
             report("seekers", start + len(chunk), len(data.seekers))
         _store_service_records(session, data, seeker_ids, users, today, seed)
+        standings.repair(session.connection())  # the records went in as bulk statements
         _link_graduate_user(session, data, seeker_ids)
     data.seconds = time.perf_counter() - started
     return data

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlmodel import Session, col
 
 from matcher.access import Viewer, in_area, seeker_scope
-from matcher.caseload import FOUR_ONES, GRADUATE_TARGET, recommendation_summary, record_summary
 from matcher.codes import code_list
-from matcher.models import Jobseeker, KpiSnapshot, Recommendation
+from matcher.models import Jobseeker, KpiSnapshot, Recommendation, SeekerStanding, table_of
+from matcher.standings import FOUR_ONES, GRADUATE_TARGET
 
 __all__ = [
     "AreaFigures",
@@ -74,13 +74,10 @@ def quarter_start(day: date) -> date:
 
 
 def dashboard(session: Session, *, viewer: Viewer, today: date) -> Dashboard:
-    scoped = select(col(Jobseeker.id)).where(seeker_scope(viewer))
-    records, recs = record_summary(scoped), recommendation_summary(scoped)
+    standing = table_of(SeekerStanding).c  # kept per seeker by matcher.standings
     seeking_keys = [s.key for s in code_list("employment_statuses") if s.extra.get("seeking")]
     seeking = col(Jobseeker.employment_status).in_(seeking_keys)
-    done_all = records.c[FOUR_ONES[0]] == 1
-    for step in FOUR_ONES[1:]:
-        done_all = done_all & (records.c[step] == 1)
+    done_all = and_(*(standing[step].is_(True) for step in FOUR_ONES))
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.sum(case((condition, 1), else_=0))
@@ -89,15 +86,15 @@ def dashboard(session: Session, *, viewer: Viewer, today: date) -> Dashboard:
         select(
             col(Jobseeker.area_code),
             func.count(),
-            count(records.c.info_check == 1),
+            count(standing.info_check.is_(True)),
             count(seeking),
-            count(seeking & (records.c.employment_service == 1)),
+            count(seeking & standing.employment_service.is_(True)),
             count(seeking & done_all),
             count(col(Jobseeker.is_graduate).is_(True)),
-            count(col(Jobseeker.is_graduate) & (recs.c.sent >= GRADUATE_TARGET)),
+            count(col(Jobseeker.is_graduate) & (standing.sent >= GRADUATE_TARGET)),
         )
-        .outerjoin(records, records.c.seeker_id == col(Jobseeker.id))
-        .outerjoin(recs, recs.c.seeker_id == col(Jobseeker.id))
+        .select_from(Jobseeker)
+        .outerjoin(table_of(SeekerStanding), standing.seeker_id == col(Jobseeker.id))
         .where(seeker_scope(viewer))
         .group_by(col(Jobseeker.area_code))
         .order_by(col(Jobseeker.area_code))

@@ -24,8 +24,9 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from matcher import standings
 from matcher.bulk import bulk_insert
-from matcher.db import read_session, write_session
+from matcher.db import read_session, transact, write_session
 from matcher.models import (
     CapabilityProfile,
     Jobseeker,
@@ -531,9 +532,11 @@ def _store(
     with write_session(engine) as session:
         bulk_insert(session, table, rows)
     report("storing", len(rows), len(rows))
-    with write_session(engine) as session:
-        # Seeker rows first, then recommendations: the order in which an edit of a file
-        # takes them (matcher.seeker_file), so the two never wait on each other in a circle.
+
+    def switch(session: Session) -> None:
+        # Seeker rows first, then recommendations, then standings: the order in which an
+        # edit of a file takes them (matcher.seeker_file), so the two never wait on each
+        # other in a circle.
         seekers = table_of(Jobseeker)
         for start in range(0, len(changed), 5000):
             session.execute(
@@ -559,6 +562,10 @@ def _store(
                 unfit_postings=unfit,
             )
         )
+        # The caseload's counts of recommendations and sent ones follow the switch.
+        standings.repair(session.connection(), replace_seekers)
+
+    transact(engine, switch)  # run again if chosen as a deadlock's victim
     _clean_up(engine, replace_seekers)
 
 

@@ -23,6 +23,7 @@ from matcher.models import (
     Jobseeker,
     Posting,
     PostingCampaign,
+    table_of,
     utcnow,
 )
 from matcher.records import EmployerRecord, PostingRecord, SeekerRecord
@@ -201,18 +202,41 @@ def employer_values(record: EmployerRecord) -> dict[str, Any]:
 
 
 def insert_employers(session: Session, records: Sequence[EmployerRecord]) -> dict[str, int]:
-    """Insert employers; return employer key -> row id for them."""
+    """Insert employers that do not exist yet; return employer key -> row id for them.
+
+    Race-safe: two imports may both find an employer missing and both create it. The
+    insert skips a name that exists (``ON CONFLICT DO NOTHING``; on PostgreSQL it waits
+    for the other transaction's uncommitted row and skips it once committed), and the ids
+    are read afterwards, whoever wrote the row. The first writer's details stand."""
+    if not records:
+        return {}
     now = utcnow()
-    _insert(
-        session,
-        Employer,
-        [employer_values(r) | {"created_at": now, "updated_at": now} for r in records],
-    )
+    rows = [employer_values(r) | {"created_at": now, "updated_at": now} for r in records]
+    table = table_of(Employer)
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_nothing(index_elements=["name"])
+    for start in range(0, len(rows), BATCH):
+        session.execute(statement, rows[start : start + BATCH])
     names = [r.name for r in records]
-    found = session.execute(
-        select(col(Employer.name), col(Employer.id)).where(col(Employer.name).in_(names))
-    ).all()
-    return {employer_key(name): row_id for name, row_id in found}
+    found: dict[str, int] = {}
+    for start in range(0, len(names), BATCH):
+        found.update(
+            (employer_key(name), row_id)
+            for name, row_id in session.execute(
+                select(col(Employer.name), col(Employer.id)).where(
+                    col(Employer.name).in_(names[start : start + BATCH])
+                )
+            )
+        )
+    return found
 
 
 def posting_status(record: PostingRecord, *, today: date | None = None) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from matcher import standings
 from matcher.access import Viewer
 from matcher.bulk import upsert
 from matcher.caseload import follow_ups
@@ -22,6 +23,9 @@ def make_reminders(ctx: JobContext, requests: list[JobRequest] | None = None) ->
     today, now = ctx.today(), utcnow()
     rows = []
     with write_session(ctx.engine) as session:
+        # The standings follow every change in its own transaction; this daily check
+        # corrects (and counts) any a bulk statement may have missed.
+        repaired = standings.repair(session.connection())
         workers = session.execute(
             select(User).where(col(User.role) == "case_worker", col(User.active).is_(True))
         ).scalars()
@@ -44,6 +48,7 @@ def make_reminders(ctx: JobContext, requests: list[JobRequest] | None = None) ->
             )
         upsert(session, table_of(Reminder), rows, keys=("day", "worker_id"))
     return {
+        "standings_repaired": repaired,
         "case_workers": len(rows),
         "due": sum(r["due"] for r in rows),
         "overdue": sum(r["overdue"] for r in rows),

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matcher import seeker_file
-from matcher.db import write_session
+from matcher.db import transact, write_session
 from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("portal", __name__, url_prefix="/me")
@@ -30,14 +30,16 @@ def index() -> str:
 def respond(rec_id: int) -> Response:
     interested = request.form.get("interested") == "yes"
     try:
-        with write_session(engine()) as session:
-            seeker_file.respond(
+        transact(
+            engine(),
+            lambda session: seeker_file.respond(
                 session,
                 viewer=viewer(),
                 rec_id=rec_id,
                 interested=interested,
                 reason=request.form.get("reason", "")[:500],
-            )
+            ),
+        )
     except seeker_file.NotFound:
         return not_found("recommendation", rec_id)
     flash(

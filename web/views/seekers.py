@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matcher import seeker_file
-from matcher.db import write_session
+from matcher.db import transact, write_session
 from matcher.identifiers import Vault
 from matcher.posting_search import PostingFilter, search_postings
 from matcher.profiles import dimension_keys
@@ -50,8 +50,7 @@ def _change(seeker_id: int, form: str, work: Any, done: str) -> Response | tuple
     """Run one change to a file; on bad input show the file again with the errors tied to
     their fields (400), on a stale form say so (409)."""
     try:
-        with write_session(engine()) as session:
-            work(session)
+        transact(engine(), work)  # run again on a deadlock or serialization failure
     except seeker_file.NotFound:
         return not_found("seeker", seeker_id)
     except seeker_file.Invalid as error:
