@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from matcher import standings
+from matcher import clock, standings
 from matcher.areas import areas
 from matcher.codes import code_list
 from matcher.db import write_session
@@ -613,7 +613,7 @@ def generate(
     today: date | None = None,
 ) -> DemoData:
     """Generate the demo data in memory (nothing is written)."""
-    generator = _Generator(seed, today or date.today())
+    generator = _Generator(seed, today or clock.today())
     data = DemoData()
     if postings:
         data.employers = generator.employers(employers or max(1, postings // 5))
@@ -646,7 +646,7 @@ def load(
 ) -> DemoData:
     """Generate the demo data and write it, with the demo sign-ins, in one transaction."""
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or clock.today()
     data = generate(seekers=seekers, postings=postings, employers=employers, seed=seed, today=today)
     report = progress or (lambda stage, done, total: None)
     with write_session(engine) as session:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from matcher import clock
 from matcher.db import read_session
 from matcher.models import Employer, Jobseeker, Posting, Recommendation, utcnow
 from matcher.ranker.engine import Ranker
@@ -99,7 +100,7 @@ def explain_pair(
 ) -> dict[str, Any]:
     """Whether a seeker and a posting fit, every constraint that fails in words, and for a
     feasible pair its score, parts, reasons and the accommodations it needs."""
-    today = today or date.today()
+    today = today or clock.today()
     settings = load_settings()
     with read_session(engine) as session:
         seeker_input = load_seekers(session, ids=[_seeker_id(session, seeker)])[0]

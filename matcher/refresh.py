@@ -24,7 +24,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from matcher import standings
+from matcher import clock, standings
 from matcher.bulk import bulk_insert
 from matcher.db import read_session, transact, write_session
 from matcher.models import (
@@ -102,7 +102,7 @@ class Refresher:
         engine: Engine,
         *,
         settings: RankerSettings | None = None,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = clock.today,
     ) -> None:
         self.engine = engine
         self.settings = settings or load_settings()
@@ -278,7 +278,7 @@ def full_refresh(
     progress: Progress | None = None,
 ) -> RefreshSummary:
     """Rank every seeker who may be matched against every open posting."""
-    day = today or date.today()
+    day = today or clock.today()
     return Refresher(engine, settings=settings, today=lambda: day).full(progress=progress)
 
 

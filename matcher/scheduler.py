@@ -18,11 +18,9 @@ import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import yaml
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -32,12 +30,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from matcher.clock import read_schedule, zone_of
 from matcher.config import ConfigError
 from matcher.db import write_session
 from matcher.job_requests import Debounce, request
 from matcher.jobs import JOBS, SCHEDULED, JobContext, scheduled, take_requests
 from matcher.models import JobRequest, RefreshRun
-from matcher.paths import data_dir
 
 __all__ = ["Schedule", "add_jobs", "load_schedule", "run_scheduler", "trigger_of"]
 
@@ -62,17 +60,8 @@ def load_schedule(environ: Mapping[str, str] | None = None) -> Schedule:
     """The schedule of ``data/schedule.yaml`` (or JOBBRIDGE_SCHEDULE_FILE), with the
     per-job overrides JOBBRIDGE_SCHEDULE_<JOB>; every entry checked."""
     env = os.environ if environ is None else environ
-    path = Path(env.get("JOBBRIDGE_SCHEDULE_FILE", "") or data_dir() / "schedule.yaml")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"schedule file {path}: {exc}") from exc
-    try:
-        zone = ZoneInfo(str(data.get("timezone", "Asia/Shanghai")))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            f"schedule file {path}: unknown timezone {data.get('timezone')!r}"
-        ) from exc
+    path, data = read_schedule(env)
+    zone = zone_of(data, path)  # the zone of every "today" too (matcher.clock)
     jobs = {name: str(spec) for name, spec in (data.get("jobs") or {}).items()}
     unknown = sorted(set(jobs) - set(SCHEDULED))
     if unknown:

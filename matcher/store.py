@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
+from matcher import clock
 from matcher.bulk import bulk_insert
 from matcher.identifiers import Vault, mask_cert_no, mask_id_number, mask_phone
 from matcher.models import (
@@ -240,7 +241,7 @@ def insert_employers(session: Session, records: Sequence[EmployerRecord]) -> dic
 
 
 def posting_status(record: PostingRecord, *, today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or clock.today()
     if record.openings <= 0 or (record.deadline is not None and record.deadline < today):
         return "closed"
     return "open"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from matcher import clock
 from matcher.areas import ANYWHERE, AreaError, areas
 from matcher.codes import code_list
 from matcher.identifiers import (
@@ -69,7 +70,7 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
 
 
 def _year(text: str) -> int:
-    return _integer(text.rstrip("年"), 1900, date.today().year + 5, "the year")
+    return _integer(text.rstrip("年"), 1900, clock.today().year + 5, "the year")
 
 
 def _count(text: str) -> int:

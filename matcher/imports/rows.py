@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from matcher import clock
 from matcher.codes import code_list
 from matcher.imports.cells import CellError, read_cell
 from matcher.imports.columns import ColumnSpec
@@ -119,7 +119,7 @@ def build_seeker(row: RowReader) -> SeekerRecord | None:
     is_graduate = row.get("is_graduate")
     if is_graduate is None:
         recent = (
-            graduation_year is not None and graduation_year >= date.today().year - GRADUATE_YEARS
+            graduation_year is not None and graduation_year >= clock.today().year - GRADUATE_YEARS
         )
         is_graduate = rank >= GRADUATE_EDUCATION_RANK and recent
     elif is_graduate and education and rank < GRADUATE_EDUCATION_RANK:
@@ -204,7 +204,7 @@ def build_posting(row: RowReader) -> PostingRecord | None:
     if openings == 0:
         row.warn("openings", "no openings left: the posting is stored closed")
     deadline = row.get("deadline")
-    if deadline is not None and deadline < date.today():
+    if deadline is not None and deadline < clock.today():
         row.warn("deadline", "has passed: the posting is stored closed")
     demands = row.get("demands")
     skill_ids, _ = skills().normalize(row.text("skills"))

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from matcher.clock import service_zone, today
 from matcher.db import read_session, write_session
 from matcher.job_requests import mark_handled, open_requests
 from matcher.locks import job_lock, process_name
@@ -43,7 +44,7 @@ class JobContext:
 
     engine: Engine
     clock: Callable[[], datetime] = utcnow  # timezone-aware
-    zone: ZoneInfo = SHANGHAI
+    zone: ZoneInfo = field(default_factory=service_zone)
     progress: Progress | None = None  # the CLI's progress bar
     _refresher: Refresher | None = field(default=None, repr=False)
 
@@ -51,7 +52,8 @@ class JobContext:
         return self.clock().astimezone(self.zone)
 
     def today(self) -> date:
-        return self.now().date()
+        """The service's date on this context's clock (``matcher.clock.today``)."""
+        return today(at=self.clock(), zone=self.zone)
 
     @property
     def refresher(self) -> Refresher:

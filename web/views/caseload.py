@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, render_template, request, send_file
 from werkzeug.wrappers import Response
 
-from matcher import audit
+from matcher import audit, clock
 from matcher.caseload import CaseloadFilter, caseload, export_caseload, reminder_of
 from matcher.db import read_session, write_session
 from web.i18n import lang
@@ -41,12 +40,12 @@ def index() -> str:
         found = caseload(
             session,
             viewer=me,
-            today=date.today(),
+            today=clock.today(),
             where=where,
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
-        reminder = reminder_of(session, viewer=me, today=date.today())
+        reminder = reminder_of(session, viewer=me, today=clock.today())
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render_template(
         "caseload.html",
@@ -69,7 +68,7 @@ def export() -> Response:
     fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
     out = io.BytesIO()
     with read_session(engine()) as session:
-        rows = caseload(session, viewer=me, today=date.today(), where=where).rows
+        rows = caseload(session, viewer=me, today=clock.today(), where=where).rows
     count = export_caseload(rows, fmt=fmt, lang=lang(), out=out)
     with write_session(engine()) as session:
         audit.record(
@@ -86,5 +85,5 @@ def export() -> Response:
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     return send_file(
-        out, mimetype=mimetype, as_attachment=True, download_name=f"caseload-{date.today()}.{fmt}"
+        out, mimetype=mimetype, as_attachment=True, download_name=f"caseload-{clock.today()}.{fmt}"
     )

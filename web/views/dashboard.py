@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template
 
+from matcher import clock
 from matcher.db import read_session
 from matcher.job_history import LABELS, latest_failures
 from matcher.kpi import dashboard, trend
@@ -19,7 +18,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 def index() -> str:
     me = viewer()
     with read_session(engine()) as session:
-        figures = dashboard(session, viewer=me, today=date.today())
+        figures = dashboard(session, viewer=me, today=clock.today())
         days = trend(session, viewer=me)
         failures = latest_failures(session)
     return render_template(

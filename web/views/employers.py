@@ -4,14 +4,13 @@ employers below quota in an area."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from matcher import audit
+from matcher import audit, clock
 from matcher.areas import ANYWHERE, AreaError, areas
 from matcher.codes import code_list
 from matcher.db import read_session, write_session
@@ -67,7 +66,7 @@ def index() -> tuple[str, int]:
             found = list_employers(
                 session,
                 where=where,
-                today=date.today(),
+                today=clock.today(),
                 offset=(page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
             )
@@ -99,7 +98,7 @@ def export() -> Response:
     out = io.BytesIO()
     with read_session(engine()) as session:
         count = export_below_quota(
-            session, where=where, today=date.today(), fmt=fmt, lang=lang(), out=out, viewer=me
+            session, where=where, today=clock.today(), fmt=fmt, lang=lang(), out=out, viewer=me
         )
     with write_session(engine()) as session:
         audit.record(
@@ -119,7 +118,7 @@ def export() -> Response:
         out,
         mimetype=mimetype,
         as_attachment=True,
-        download_name=f"employers-below-quota-{date.today()}.{fmt}",
+        download_name=f"employers-below-quota-{clock.today()}.{fmt}",
     )
 
 

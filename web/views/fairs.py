@@ -8,13 +8,12 @@ item 8); case workers see their own people on it and mark them invited, attendin
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import audit, fairs
+from matcher import audit, clock, fairs
 from matcher.db import read_session, write_session
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
@@ -133,7 +132,7 @@ def export(campaign_id: int) -> Response:
         out,
         mimetype="text/csv" if fmt == "csv" else XLSX,
         as_attachment=True,
-        download_name=f"invites-{campaign_id}-{date.today()}.{fmt}",
+        download_name=f"invites-{campaign_id}-{clock.today()}.{fmt}",
     )
 
 

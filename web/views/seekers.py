@@ -3,14 +3,13 @@ records, recommendations with outcomes, "why not", and the printable slip."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import seeker_file
+from matcher import clock, seeker_file
 from matcher.db import transact, write_session
 from matcher.identifiers import Vault
 from matcher.posting_search import PostingFilter, search_postings
@@ -91,7 +90,7 @@ def assessment(seeker_id: int) -> Response | tuple[str, int]:
             levels=levels,
             notes=request.form.get("notes", "")[:4000],
             version=_version(),
-            today=date.today(),
+            today=clock.today(),
         ),
         _("Assessment saved. Matching now uses it."),
     )
@@ -130,7 +129,7 @@ def add_record(seeker_id: int) -> Response | tuple[str, int]:
             served_on=form.get("served_on", ""),
             notes=form.get("notes", ""),
             next_follow_up=form.get("next_follow_up", ""),
-            today=date.today(),
+            today=clock.today(),
         ),
         _("Service record added."),
     )
@@ -143,7 +142,7 @@ def send(seeker_id: int) -> Response | tuple[str, int]:
         seeker_id,
         "recommendations",
         lambda session: seeker_file.send_recommendations(
-            session, viewer=viewer(), seeker_id=seeker_id, today=date.today()
+            session, viewer=viewer(), seeker_id=seeker_id, today=clock.today()
         ),
         _("The new recommendations are marked as sent."),
     )
