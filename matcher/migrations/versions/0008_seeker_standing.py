@@ -7,6 +7,9 @@ follow-up asked for and not yet served, the active recommendations and how many 
 ``matcher.standings`` writes it in the same transaction as every change to its sources;
 here it is filled from them once.
 
+The postings page's index (``ix_posting_status_created``) was added to 0006 after some
+databases had already applied it; it is created here where it is missing.
+
 Revision ID: 0008
 Revises: 0007
 """
@@ -87,7 +90,13 @@ def upgrade() -> None:
         sa.Column("sent", sa.Integer(), nullable=False),
     )
     op.execute(FILL)
+    op.create_index(
+        "ix_posting_status_created",
+        "posting",
+        ["status", "created_at", "id"],
+        if_not_exists=True,
+    )
 
 
 def downgrade() -> None:
-    op.drop_table("seeker_standing")
+    op.drop_table("seeker_standing")  # the postings index belongs to 0006 and stays
