@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from matcher.db import write_session
+from matcher.db import read_session, write_session
 from matcher.identifiers import Vault
 from matcher.imports.columns import KINDS, match_header
 from matcher.imports.reader import FileRefused, Limits, read_table
@@ -169,13 +169,16 @@ def import_file(
     except FileRefused as exc:
         report.problems.append(Problem(None, "-", "", str(exc)))
         return report
-    with write_session(engine) as session:
-        plan = _Plan(report=report, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
-        records = _read_rows(kind, table.headers, table.rows, report, progress)
-        report.records = dict(records)
-        if report.ok:
-            _COMPARE[kind](session, vault, plan, records)
-            report.outcomes = _outcomes(plan, records)
+    plan = _Plan(report=report, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    records = _read_rows(kind, table.headers, table.rows, report, progress)
+    report.records = dict(records)
+    if not report.ok:
+        return report
+    # A dry run only reads, so that a preview never holds SQLite's write lock; a real
+    # import compares and writes in one write transaction (all or nothing).
+    with (read_session if dry_run else write_session)(engine) as session:
+        _COMPARE[kind](session, vault, plan, records)
+        report.outcomes = _outcomes(plan, records)
         if report.ok and not dry_run:
             _write(session, vault, plan, campaign, actor, actor_id)
             report.written = True
