@@ -256,3 +256,29 @@ def test_a_service_record_saved_on_the_second_run_answers_as_usual(
             )
         ).all()
     assert len(saved) == 1
+
+
+def test_an_import_that_meets_a_conflict_runs_again_and_writes_once(
+    engine, vault, tmp_path, monkeypatch
+):
+    from matcher.imports import import_file
+    from matcher.imports import service as import_service
+    from matcher.models import Posting
+    from tests.helpers import posting_row, write_csv
+
+    path = write_csv(tmp_path / "postings.csv", [posting_row(n) for n in range(4)])
+    real_write, runs = import_service._write, []
+
+    def write_then_lose(session, *args, **kwargs) -> None:
+        runs.append(1)
+        real_write(session, *args, **kwargs)
+        session.flush()
+        if len(runs) == 1:
+            raise conflict("40001")
+
+    monkeypatch.setattr(import_service, "_write", write_then_lose)
+    monkeypatch.setattr(db, "_pause", lambda attempt: 0.0)
+    report = import_file(engine, vault, kind="postings", path=path)
+    assert report.written and report.new == 4 and len(runs) == 2
+    with read_session(engine) as session:
+        assert len(session.execute(select(col(Posting.id))).all()) == 4

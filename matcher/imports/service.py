@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from matcher.db import read_session, write_session
+from matcher.db import read_session, retrying, write_session
 from matcher.identifiers import Vault
 from matcher.imports.columns import KINDS, match_header
 from matcher.imports.reader import FileRefused, Limits, read_table
@@ -140,6 +140,7 @@ class _Plan:
     employer_ids: dict[str, int] = field(default_factory=dict)
 
 
+@retrying  # a deadlock or serialization failure runs the whole import again, from the file
 def import_file(
     engine: Engine,
     vault: Vault,
