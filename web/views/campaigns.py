@@ -19,13 +19,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from matcher import campaigns, uploads
 from matcher.codes import code_list
 from matcher.db import read_session, write_session
 from matcher.identifiers import Vault
+from matcher.imports import reasons
 from matcher.imports.service import ImportReport, import_file
 from matcher.models import Campaign
 from matcher.paths import data_dir
@@ -38,16 +38,6 @@ UPLOAD_KINDS = ("postings", "employers")
 TEMPLATE_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
-}
-# The import's duplicate reasons (matcher/imports/service.py), in the reader's language.
-DUPLICATE_REASONS = {
-    "the same employer twice in the file": lazy_gettext("the same employer twice in the file"),
-    "same employer, area and nearly the same title and text": lazy_gettext(
-        "same employer, area and nearly the same title and text"
-    ),
-    "already stored under another id (same employer, area, title, text)": lazy_gettext(
-        "already stored under another id (same employer, area, title, text)"
-    ),
 }
 
 
@@ -300,7 +290,7 @@ def _preview_page(
         c=campaign,
         held=held,
         preview=campaigns.preview(report),
-        duplicate_reasons=DUPLICATE_REASONS,
+        reason=lambda text: reasons.localize(text, lang()),
     ), status
 
 
