@@ -457,6 +457,18 @@ def test_without_a_browser_the_pdf_route_says_so(app, fair, monkeypatch, tmp_pat
     assert "无法生成 PDF" in zh
 
 
+def test_the_pdf_route_by_role(app, fair, monkeypatch, tmp_path):
+    """Who may ask for the PDF (made for real for the organizer above): here without a
+    browser, so that an allowed role gets the error page (503) and a refused one 403."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    url = f"/campaigns/{fair['id']}/booklet.pdf"
+    for role in ("organizer", "admin", "supervisor", "caseworker"):
+        assert _page(signed_in(app, role), url).status_code == 503, role
+    assert _page(signed_in(app, "graduate"), url).status_code == 403
+    anonymous = app.test_client().get(url)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
 def test_a_failing_browser_gives_the_error_page(app, fair, monkeypatch, tmp_path):
     _fake_browser(tmp_path / "bin", "echo 'crashed' >&2; exit 3")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")

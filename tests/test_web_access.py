@@ -134,6 +134,8 @@ GETS = {
     "/campaigns/{campaign}/edit": {"admin", "organizer"},
     "/campaigns/{campaign}/upload": {"admin", "organizer"},
     "/campaigns/templates/postings.csv": STAFF | {"organizer"},
+    "/campaigns/{campaign}/booklet": STAFF | {"organizer"},
+    "/campaigns/{campaign}/booklet?print=1&large=1": STAFF | {"organizer"},
 }
 POSTS = {
     "/seekers/{mine}/assessment": EDITORS,
@@ -194,6 +196,8 @@ def test_every_route_is_in_the_matrix(app):
         "/campaigns/<int:campaign_id>/upload",
         "/campaigns/<int:campaign_id>/upload/<token>",  # GET by role: test_campaigns
         "/campaigns/templates/<any(postings, employers, seekers):kind>.<any(xlsx, csv):ext>",
+        "/campaigns/<int:campaign_id>/booklet",
+        "/campaigns/<int:campaign_id>/booklet.pdf",  # by role: test_booklet (a PDF each)
         "/seekers/<int:seeker_id>/assessment",
         "/seekers/<int:seeker_id>/plan",
         "/seekers/<int:seeker_id>/records",
