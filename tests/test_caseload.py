@@ -220,3 +220,49 @@ def test_an_assessment_replaces_the_defaults_and_counts_as_one_of_the_four(engin
             version=version,  # the version read before the first save
             today=TODAY,
         )
+
+
+def test_the_dashboard_reads_todays_snapshot_and_else_computes_live(engine, world):
+    from datetime import UTC, datetime
+
+    from matcher import jobs
+    from matcher.kpi import current
+
+    ids, viewers = world
+    noon = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 12:00 in Beijing on TODAY
+    assert jobs.run(jobs.JobContext(engine, clock=lambda: noon), "kpi_snapshot", trigger="cli")
+    with write_session(engine) as session:  # a change after the snapshot
+        session.add(ServiceRecord(seeker_id=ids["C-4"], kind="info_check", served_on=TODAY))
+    boss = viewers["boss"]
+    with Session(engine) as session:
+        kept = current(session, viewer=boss, today=TODAY)
+        live = current(session, viewer=boss, today=TODAY, live=True)
+        tomorrow = current(session, viewer=boss, today=TODAY + timedelta(days=1))
+        worker = current(session, viewer=viewers["w1"], today=TODAY)
+        computed = dashboard(session, viewer=boss, today=TODAY)
+    assert kept.as_of is not None and kept.total.filed == 3  # as at the snapshot
+    assert [a.area_code for a in kept.areas] == ["520102", "520103"]
+    assert kept.quarter_from == quarter_start(TODAY)
+    assert live.as_of is None and live.total.filed == 4 == computed.total.filed
+    assert live.total == computed.total and live.outcomes == computed.outcomes
+    assert tomorrow.as_of is None and tomorrow.total == computed.total  # no snapshot that day
+    assert worker.as_of is None  # a case worker's scope is not a set of areas
+    assert kept.total.seekers == live.total.seekers == 5
+
+
+def test_the_dashboard_page_says_when_its_snapshot_was_taken(monkeypatch, demo_database_url):
+    from matcher import jobs
+    from matcher.db import make_engine
+    from tests.webapp import make_app, signed_in
+
+    engine = make_engine(demo_database_url)
+    jobs.run(jobs.JobContext(engine), "kpi_snapshot", trigger="cli")  # today, on the real clock
+    engine.dispose()
+    app = make_app(monkeypatch, demo_database_url)
+    client = signed_in(app, "supervisor")
+    kept = client.get("/dashboard/").get_data(as_text=True)
+    live = client.get("/dashboard/?live=1").get_data(as_text=True)
+    app.extensions["jobbridge.engine"].dispose()
+    link = 'href="/dashboard/?live=1"'
+    assert link in kept and link not in live
+    assert "每日快照" in kept and "每日快照" not in live.split("<h2>")[0]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from matcher import clock
 from matcher.db import read_session
 from matcher.job_history import LABELS, latest_failures
-from matcher.kpi import dashboard, trend
+from matcher.kpi import current, trend
 from web.security import allow, engine, viewer
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -18,7 +18,10 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 def index() -> str:
     me = viewer()
     with read_session(engine()) as session:
-        figures = dashboard(session, viewer=me, today=clock.today())
+        # Today's snapshot when there is one; "?live=1" computes the figures now.
+        figures = current(
+            session, viewer=me, today=clock.today(), live=request.args.get("live") == "1"
+        )
         days = trend(session, viewer=me)
         failures = latest_failures(session)
     return render_template(
