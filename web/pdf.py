@@ -3,17 +3,22 @@
 Why Chromium rather than WeasyPrint (both measured on the same 300-posting fair on the
 2-core development machine, ``python -m bench.booklet_pdf``, see bench/README.md):
 
-- WeasyPrint lays pages out in Python: about 0.2 s of CPU per page of this booklet, so a
-  300-posting fair (about 90 pages, 270 in large print) took 20 s of CPU and more than a
-  minute on the shared machine, far past the 10 s target. Plainer markup halved it, still
-  not within the target with room to spare. Chromium lays the same booklet out in about
-  2 s of CPU, start-up included;
+- WeasyPrint lays pages out in Python, on one core: the booklet of a 300-posting fair
+  (106 A4 pages) took it 22-24 s of CPU, with a layout already cut down to plain block
+  and inline boxes (its first version, in CSS grid, took over a minute). Chromium printed
+  the same page in 4.7 s, start-up included (about 5 s of CPU over its processes, which
+  use both cores), and the 309 pages of large print in 7.0 s: within the 10 s target;
 - Chromium is already installed wherever the browser tests run (Debian's ``chromium``,
   the one Playwright drives); WeasyPrint would add a Python package with its own system
   libraries (Pango) to every web host;
 - Chromium's output is a tagged PDF (structure for screen readers) with the headings as
   bookmarks, and it implements the paged-media CSS the booklet needs: A4 ``@page`` rules,
-  margin boxes with page numbers (``counter(page)`` / ``counter(pages)``), page breaks.
+  named pages, margin boxes with page numbers (``counter(page)`` / ``counter(pages)``),
+  page breaks. WeasyPrint implements more (running heads taken from the content, page
+  numbers in the contents), which the booklet does without.
+
+WeasyPrint would have been the simpler of the two (a library call, no subprocess), but it
+does not meet the target; Chromium meets it with room to spare.
 
 Each PDF starts its own browser process in a fresh temporary profile, and the process
 group is killed if it runs past the timeout. The page is a single file that the app wrote
