@@ -12,6 +12,7 @@ import sys
 
 names = [
     "bench.bench_demo",
+    "bench.booklet_pdf",
     "bench.bench_import",
     "bench.ranker_quality",
     "bench.ranker_speed",

@@ -57,6 +57,7 @@ def pages_of(role: str | None, server: LiveServer) -> Pages:
             ("campaigns", "/campaigns/", 200),
             ("a campaign", f"/campaigns/{ids.fair}", 200),
             ("new campaign form", "/campaigns/new", 200),
+            ("campaign edit form", f"/campaigns/{ids.fair}/edit", 200),
             ("upload form", f"/campaigns/{ids.fair}/upload", 200),
             ("listing booklet", f"/campaigns/{ids.fair}/booklet", 200),
             ("booklet, print layout", f"/campaigns/{ids.fair}/booklet?print=1", 200),
