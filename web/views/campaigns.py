@@ -3,7 +3,6 @@ file) with a preview, then confirm; the import templates to download."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,16 +27,13 @@ from matcher.imports import reasons
 from matcher.imports.service import ImportReport, import_file
 from matcher.models import Campaign
 from matcher.paths import data_dir
+from web.downloads import spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 PAGE_SIZE = 50
 UPLOAD_KINDS = ("postings", "employers")
-TEMPLATE_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-}
 
 
 def _problems(error: campaigns.Invalid) -> dict[str, str]:
@@ -355,10 +350,4 @@ def template(kind: str, ext: str) -> Response:
     path = data_dir() / "templates" / f"{kind}.{ext}"
     if not path.is_file():
         abort(404)
-    # From memory: a few kilobytes, and no open file left to whoever closes the response.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=TEMPLATE_TYPES[ext],
-        as_attachment=True,
-        download_name=path.name,
-    )
+    return spreadsheet(path.read_bytes(), fmt=ext, name=kind)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
 from matcher import audit, clock
 from matcher.caseload import CaseloadFilter, caseload, export_caseload, reminder_of
 from matcher.db import read_session, write_session
+from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, viewer
 
@@ -64,8 +65,7 @@ def index() -> str:
 @allow(*STAFF)
 def export() -> Response:
     me, where = viewer(), _filter()
-    fmt = request.args.get("format", "xlsx")
-    fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
+    fmt = asked_format()
     out = io.BytesIO()
     with read_session(engine()) as session:
         rows = caseload(session, viewer=me, today=clock.today(), where=where).rows
@@ -78,12 +78,4 @@ def export() -> Response:
             object_type="caseload",
             detail={"rows": count, "format": fmt},
         )
-    out.seek(0)
-    mimetype = (
-        "text/csv"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    return send_file(
-        out, mimetype=mimetype, as_attachment=True, download_name=f"caseload-{clock.today()}.{fmt}"
-    )
+    return spreadsheet(out, fmt=fmt, name=f"caseload-{clock.today()}")

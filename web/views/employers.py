@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -21,6 +21,7 @@ from matcher.employers import (
     list_employers,
     quota_rule,
 )
+from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
 
@@ -93,8 +94,7 @@ def export() -> Response:
     if problems or where.name:
         # Only the below-quota list is exported; anything else goes back to the page.
         return redirect(url_for("employers.index", **request.args.to_dict()))
-    fmt = request.args.get("format", "xlsx")
-    fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
+    fmt = asked_format()
     out = io.BytesIO()
     with read_session(engine()) as session:
         count = export_below_quota(
@@ -108,18 +108,7 @@ def export() -> Response:
             object_type="employers_below_quota",
             detail={"rows": count, "format": fmt, "area": where.area, "kind": where.kind},
         )
-    out.seek(0)
-    mimetype = (
-        "text/csv"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    return send_file(
-        out,
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"employers-below-quota-{clock.today()}.{fmt}",
-    )
+    return spreadsheet(out, fmt=fmt, name=f"employers-below-quota-{clock.today()}")
 
 
 @bp.get("/<int:employer_id>")

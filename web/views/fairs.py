@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matcher import audit, clock, fairs
 from matcher.db import read_session, write_session
+from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("fairs", __name__, url_prefix="/campaigns")
 PAGE_SIZE = 50
 READERS = ("organizer", "admin", "supervisor", "case_worker")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/<int:campaign_id>/fair")
@@ -107,8 +107,7 @@ def invites(campaign_id: int) -> str:
 @allow(*READERS)
 def export(campaign_id: int) -> Response:
     me = viewer()
-    fmt = request.args.get("format", "xlsx")
-    fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
+    fmt = asked_format()
     with read_session(engine()) as session:
         try:
             rows, _total = fairs.invite_list(
@@ -127,13 +126,7 @@ def export(campaign_id: int) -> Response:
             object_id=campaign_id,
             detail={"rows": count, "format": fmt},
         )
-    out.seek(0)
-    return send_file(
-        out,
-        mimetype="text/csv" if fmt == "csv" else XLSX,
-        as_attachment=True,
-        download_name=f"invites-{campaign_id}-{clock.today()}.{fmt}",
-    )
+    return spreadsheet(out, fmt=fmt, name=f"invites-{campaign_id}-{clock.today()}")
 
 
 @bp.post("/<int:campaign_id>/invites/<int:seeker_id>")
