@@ -1,9 +1,9 @@
 """Refreshing recommendations: load, rank, and switch readers to the new set atomically.
 
-Every refresh is a ``refresh_run`` row. Its recommendations are written inactive, then one
-transaction deactivates the recommendations they replace, activates the new ones and marks
-the run succeeded: a reader sees the old set or the new one, never half, and a refresh that
-dies midway leaves the old set in place (its inactive rows are removed by the next run).
+Every refresh is a ``refresh_run`` row. One transaction writes its recommendations, retires
+the ones they replace and marks the run succeeded: a reader sees the old set or the new one,
+never half, and a refresh that dies midway leaves the old set in place (the next run marks
+it failed).
 
 Recommendations a seeker is acting on (sent, viewed, applied, interview) are kept while
 still feasible, and a pair's status carries over to its new row. Declined postings are
@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,8 @@ from matcher.ranking_inputs import (
 
 __all__ = ["RefreshSummary", "Refresher", "full_refresh", "recover_interrupted"]
 
+# Web workers and the scheduler may run on machines whose clocks differ by this much.
+CLOCK_MARGIN = timedelta(minutes=5)
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
@@ -507,9 +509,16 @@ def _store(
     progress: Progress | None = None,
     unfit: list[int] | None = None,
 ) -> None:
-    """Write the run's rows inactive, then switch to them in one transaction."""
+    """Write the run's rows and switch readers to them, in one transaction.
+
+    The new rows go in active, unseen by readers until the commit; the rows they replace
+    are deleted if they never got an outcome (the clean-up would delete them anyway) and
+    otherwise kept, inactive, as history. Writing the new rows once, rather than inactive
+    and then switched, spares the database a second write of every row: at 100,000
+    seekers, a fifth of a full refresh's database work, which competes with web pages."""
     report = progress or (lambda stage, done, total: None)
     table = table_of(Recommendation)
+    read_at = utcnow() - CLOCK_MARGIN
     with read_session(engine) as session:
         carried = _statuses(session, replace_seekers)
         changed = _changed_seekers(session, replace_seekers, ranked.rows)
@@ -521,19 +530,18 @@ def _store(
             row
             | {
                 "run_id": run_id,
-                "active": False,
+                "active": True,
                 "status": status[0] if status else "new",
                 "status_reason": status[1] if status else "",
                 "status_at": status[2] if status else None,
                 "created_at": now,
             }
         )
-    report("storing", 0, len(rows))
-    with write_session(engine) as session:
-        bulk_insert(session, table, rows)
-    report("storing", len(rows), len(rows))
 
     def switch(session: Session) -> None:
+        report("storing", 0, len(rows))
+        bulk_insert(session, table, rows)
+        report("storing", len(rows), len(rows))
         # Seeker rows first, then recommendations, then standings: the order in which an
         # edit of a file takes them (matcher.seeker_file), so the two never wait on each
         # other in a circle.
@@ -544,11 +552,11 @@ def _store(
                 .where(seekers.c.id.in_(changed[start : start + 5000]))
                 .values(matches_changed_at=now)
             )
-        replaced: Any = table.c.active.is_(True)
+        replaced: Any = table.c.active.is_(True) & (table.c.run_id != run_id)
         if replace_seekers is not None:
             replaced = replaced & table.c.seeker_id.in_(replace_seekers)
+        session.execute(delete(table).where(replaced & (table.c.status == "new")))
         session.execute(update(table).where(replaced).values(active=False))
-        session.execute(update(table).where(table.c.run_id == run_id).values(active=True))
         session.execute(
             update(table_of(RefreshRun))
             .where(table_of(RefreshRun).c.id == run_id)
@@ -562,8 +570,12 @@ def _store(
                 unfit_postings=unfit,
             )
         )
-        # The caseload's counts of recommendations and sent ones follow the switch.
-        standings.repair(session.connection(), replace_seekers)
+        # The caseload's counts of recommendations and sent ones follow the switch: they
+        # change for the seekers whose set of postings changed, and for any whose outcome
+        # was recorded while this run ranked (the new row carries the status read before).
+        outcomes = select(table.c.seeker_id).where(table.c.status_at >= read_at).distinct()
+        touched = set(changed) | set(session.execute(outcomes).scalars())
+        standings.repair(session.connection(), touched)
 
     transact(engine, switch)  # run again if chosen as a deadlock's victim
     _clean_up(engine, replace_seekers)

@@ -378,3 +378,32 @@ def reference_order(session, viewer: Viewer, today: date, where: CaseloadFilter)
         ranked.append((key, sid, overdue))
     ranked.sort()
     return [sid for _, sid, _ in ranked], sum(overdue for *_, overdue in ranked)
+
+
+def test_an_outcome_recorded_while_a_refresh_ranks_is_counted_after_its_switch(demo, monkeypatch):
+    """The refresh reads the outcomes early and switches late; an outcome recorded in
+    between changes a seeker's counts although their postings stay the same."""
+    import matcher.refresh as refresh_module
+
+    worker = user(demo, "caseworker")
+    Refresher(demo, today=lambda: TODAY).full()
+    holder = holder_with_new_recommendations(demo, worker)
+    with read_session(demo) as session:
+        rec_id = session.execute(
+            select(col(Recommendation.id)).where(
+                col(Recommendation.seeker_id) == holder,
+                col(Recommendation.active).is_(True),
+                col(Recommendation.status) == "new",
+            )
+        ).scalar()
+    real = refresh_module._changed_seekers
+
+    def meanwhile(session, seeker_ids, rows):
+        found = real(session, seeker_ids, rows)
+        with write_session(demo) as other:
+            seeker_file.set_outcome(other, viewer=worker, rec_id=rec_id, status="applied")
+        return found
+
+    monkeypatch.setattr(refresh_module, "_changed_seekers", meanwhile)
+    Refresher(demo, today=lambda: TODAY).full()
+    assert_in_step(demo)
