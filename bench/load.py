@@ -57,6 +57,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col
 
 from bench.common import table
+from bench.load_cpu import CpuShare
 from matcher.access import Viewer, seeker_scope
 from matcher.db import make_engine, normalize_url
 from matcher.models import Jobseeker, Posting, RefreshRun, User
@@ -408,8 +409,19 @@ def run_once(
         )
         current: tuple[subprocess.Popen[bytes], float] | None = None
         refresh_log = folder / "refresh.log"
+        cpu = CpuShare(database=make_url(url).database or "")
+        cpu_phase, next_sample = "before", 0.0
         while locust.poll() is None or current is not None:
             now = time.time()
+            if cpu_phase == "before" and now >= window[0]:
+                cpu.start()
+                cpu_phase, next_sample = "measuring", now + 1
+            elif cpu_phase == "measuring" and now >= window[1]:
+                cpu_used = cpu.stop(now - window[0])
+                cpu_phase = "after"
+            elif cpu_phase == "measuring" and now >= next_sample:
+                cpu.sample()
+                next_sample = now + 1
             if current is not None and current[0].poll() is not None:
                 refreshes.append(_refresh_result(current, now, refresh_log, children))
                 current = None
@@ -433,6 +445,8 @@ def run_once(
     finally:
         children.stop(server)
     load_after = os.getloadavg()
+    if cpu_phase != "after":
+        raise SystemExit("the run ended before its measured window closed")
     recorded = json.loads(Path(plan["samples"]).read_text(encoding="utf-8"))
     samples, errors = recorded["samples"], recorded["errors"]
     pages = {
@@ -458,6 +472,7 @@ def run_once(
             {k: v for k, v in r.items() if k not in ("started", "ended")} for r in refreshes
         ],
         "refresh_share_of_window": round(covered / args.duration, 3) if refresh else 0.0,
+        "cpu_in_window": cpu_used,
     }
 
 
@@ -518,6 +533,14 @@ def report(results: dict[str, Any]) -> str:
         lines.append(
             f"{run['run']}: sign-in requests (form and post, in the warm-up) "
             f"{signed['requests']}, p50 {signed['p50_ms']:.0f} ms, {signed['errors']} failed"
+        )
+        cpu = run["cpu_in_window"]
+        lines.append(
+            f"{run['run']}: CPU in the measured window (of {cpu['capacity_cpu_s']:.0f} CPU s): "
+            f"this benchmark {cpu.get('benchmark_cpu_s', 0):.0f} s, database background "
+            f"{cpu.get('database background_cpu_s', 0):.0f} s, other work on the machine "
+            f"{cpu.get('others_cpu_s', 0):.0f} s ({cpu['others_share']:.0%}); load average "
+            f"before {run['load_average_before'][0]:.2f}, after {run['load_average_after'][0]:.2f}"
         )
         overall = run["overall"]
         verdict = (
