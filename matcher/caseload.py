@@ -156,17 +156,18 @@ def caseload(
     """The viewer's seekers that pass ``where``, most urgent first; rows ``offset`` to
     ``offset + limit`` in full, and how many pass and are overdue.
 
-    One query: the viewer's seekers (served by the area and case-worker indexes) joined
-    with their standings, counted and sorted by urgency in the database, which returns
-    only the requested rows (Core execution: plain tuples, no ORM loading)."""
+    The viewer's seekers (served by the area and case-worker indexes) joined with their
+    standings are counted and sorted by urgency in the database, which returns only the
+    ids of the requested rows; then those rows are read in full (a sort that carried every
+    seeker's whole row cost half as much again). Core execution: plain tuples."""
     conditions = _conditions(viewer, where)
     overdue = _STANDING.c.follow_up < today
     if where.overdue:
         conditions.append(overdue)
     connection = session.connection()
-    query = (
+    ranked = (
         select(
-            *_DETAILS,
+            col(Jobseeker.id),
             over(func.count()).label("total"),
             over(func.sum(case((overdue, 1), else_=0))).label("overdue"),
         )
@@ -177,9 +178,9 @@ def caseload(
         .offset(offset)
         .limit(limit)
     )
-    found = connection.execute(query).all()
+    found = connection.execute(ranked).all()
     if found:
-        total, overdue_count = int(found[0][-2]), int(found[0][-1] or 0)
+        total, overdue_count = int(found[0][1]), int(found[0][2] or 0)
     else:  # past the last page: the counts on their own
         counts = (
             select(func.count(), func.sum(case((overdue, 1), else_=0)))
@@ -189,9 +190,17 @@ def caseload(
         )
         total, overdue_sum = connection.execute(counts).one()
         total, overdue_count = int(total), int(overdue_sum or 0)
-    return Caseload(
-        rows=[_row(values[:-2], today) for values in found], total=total, overdue=overdue_count
-    )
+    ids = [int(row[0]) for row in found]
+    details: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), 2000):
+        query = (
+            select(*_DETAILS)
+            .select_from(Jobseeker)
+            .outerjoin(_STANDING, _STANDING.c.seeker_id == col(Jobseeker.id))
+            .where(col(Jobseeker.id).in_(ids[start : start + 2000]))
+        )
+        details.update((int(row[0]), tuple(row)) for row in connection.execute(query))
+    return Caseload(rows=[_row(details[i], today) for i in ids], total=total, overdue=overdue_count)
 
 
 def _row(values: tuple[Any, ...], today: date) -> CaseloadRow:
