@@ -36,6 +36,7 @@ def test_every_column_type_round_trips(engine):
         "rural": False,
         "low_income": True,
         "employment_status": "unemployed",
+        "contact_preference": "wechat",
         "consent": True,
         "consent_at": created,
         "desired_categories": [],
