@@ -675,7 +675,7 @@ def load(
             )
             report("seekers", start + len(chunk), len(data.seekers))
         _store_service_records(session, data, seeker_ids, users, today, seed)
-        standings.repair(session.connection())  # the records went in as bulk statements
+        standings.fill(session.connection())  # the records went in as bulk statements
         _link_graduate_user(session, data, seeker_ids)
     data.seconds = time.perf_counter() - started
     return data

@@ -60,6 +60,7 @@ __all__ = [
     "NOTHING",
     "Standing",
     "derived",
+    "fill",
     "four_ones_kinds",
     "install",
     "recommendation_summary",
@@ -297,6 +298,33 @@ def sync(connection: Connection, seeker_ids: Iterable[int]) -> int:
             connection.execute(statement, changes)
         written += len(changes)
     return written
+
+
+def fill(connection: Connection) -> int:
+    """Write the rows of the seekers who have none, in one statement: after a bulk load
+    into new tables (the demo), where nobody else writes yet. Returns how many."""
+    table = table_of(SeekerStanding)
+    truth = derived()
+    something = or_(
+        *(truth.c[step].is_(True) for step in FOUR_ONES),
+        truth.c.follow_up.is_not(None),
+        truth.c.recommendations > 0,
+    )
+    missing = ~select(table.c.seeker_id).where(table.c.seeker_id == truth.c.id).exists()
+    rows = select(truth.c.id, *(truth.c[name] for name in COLUMNS)).where(something, missing)
+    statement: Any
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    statement = statement.from_select(["seeker_id", *COLUMNS], rows).on_conflict_do_nothing(
+        index_elements=["seeker_id"]
+    )
+    return int(connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
 
 
 def repair(connection: Connection, seeker_ids: Iterable[int] | None = None) -> int:

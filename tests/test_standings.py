@@ -407,3 +407,13 @@ def test_an_outcome_recorded_while_a_refresh_ranks_is_counted_after_its_switch(d
     monkeypatch.setattr(refresh_module, "_changed_seekers", meanwhile)
     Refresher(demo, today=lambda: TODAY).full()
     assert_in_step(demo)
+
+
+def test_fill_writes_the_missing_rows_as_the_live_sums(demo):
+    """What the demo uses after its bulk writes: one statement for every missing row."""
+    with write_session(demo) as session:
+        session.execute(delete(SeekerStanding))
+        written = standings.fill(session.connection())
+        assert written > 100
+        assert standings.fill(session.connection()) == 0  # nothing missing any more
+    assert_in_step(demo)
