@@ -56,7 +56,9 @@ def fit_fair(
     if not len(postings):
         return FairFit({}, {}, [SeekerFit(seekers.items[r].id, 0, 0.0, ()) for r in local_rows])
     overall = ranker.candidates(seekers, keep=top, rows=everyone)
-    local = ranker.candidates(seekers, keep=top, rows=local_rows)
+    # A fair for the whole province has everyone in its area: score them once.
+    same = np.array_equal(local_rows, everyone)
+    local = overall if same else ranker.candidates(seekers, keep=top, rows=local_rows)
     assert overall.feasible_per_posting is not None and local.feasible_per_posting is not None
     fits = dict(zip(posting_ids.tolist(), overall.feasible_per_posting.tolist(), strict=True))
     fits_in_area = dict(zip(posting_ids.tolist(), local.feasible_per_posting.tolist(), strict=True))
