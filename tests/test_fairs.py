@@ -63,6 +63,16 @@ def quarterly_fair(engine) -> Campaign:
     raise AssertionError("no quarterly fair in the case worker's city")
 
 
+def province_campaign(engine) -> Campaign:
+    """A campaign for the whole province: every demo seeker is in its area."""
+    with read_session(engine) as session:
+        campaign = session.execute(
+            select(Campaign).where(col(Campaign.kind) == "soe_campaign")
+        ).scalar_one()
+    assert campaign.area_code is not None and campaign.area_code.endswith("0000")
+    return campaign
+
+
 def build(engine, organizer: Viewer, campaign: Campaign) -> list[int]:
     with read_session(engine) as session:
         own, others, _ = fairs.postings_to_add(session, campaign_id=campaign.id)
@@ -101,8 +111,10 @@ def test_the_listing_change_is_pending_until_the_analysis_runs(demo_engine):
     assert view.invitees > 0
 
 
-def test_fit_figures_agree_with_the_feasibility_matrix(demo_engine):
-    organizer, campaign = viewer_of(demo_engine, "organizer"), quarterly_fair(demo_engine)
+@pytest.mark.parametrize("scope", ["city", "province"])
+def test_fit_figures_agree_with_the_feasibility_matrix(demo_engine, scope):
+    organizer = viewer_of(demo_engine, "organizer")
+    campaign = quarterly_fair(demo_engine) if scope == "city" else province_campaign(demo_engine)
     listed = build(demo_engine, organizer, campaign)
     analyse(demo_engine)
     ctx = jobs.JobContext(demo_engine, clock=lambda: NOON)
