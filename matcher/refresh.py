@@ -557,6 +557,22 @@ def _store(
             replaced = replaced & table.c.seeker_id.in_(replace_seekers)
         session.execute(delete(table).where(replaced & (table.c.status == "new")))
         session.execute(update(table).where(replaced).values(active=False))
+        # An outcome recorded while this run ranked is on the row just replaced (now
+        # locked by the update above): the new row of the same pair takes it over.
+        old = table.alias("replaced")
+        session.execute(
+            update(table)
+            .where(
+                table.c.run_id == run_id,
+                old.c.seeker_id == table.c.seeker_id,
+                old.c.posting_id == table.c.posting_id,
+                old.c.run_id != run_id,
+                old.c.status_at >= read_at,
+            )
+            .values(
+                status=old.c.status, status_reason=old.c.status_reason, status_at=old.c.status_at
+            )
+        )
         session.execute(
             update(table_of(RefreshRun))
             .where(table_of(RefreshRun).c.id == run_id)

@@ -407,6 +407,18 @@ def test_an_outcome_recorded_while_a_refresh_ranks_is_counted_after_its_switch(d
     monkeypatch.setattr(refresh_module, "_changed_seekers", meanwhile)
     Refresher(demo, today=lambda: TODAY).full()
     assert_in_step(demo)
+    # and the outcome itself is not lost: the pair's new active row carries it
+    with read_session(demo) as session:
+        before = session.get(Recommendation, rec_id)
+        assert before is not None
+        (status,) = session.execute(
+            select(col(Recommendation.status)).where(
+                col(Recommendation.seeker_id) == holder,
+                col(Recommendation.posting_id) == before.posting_id,
+                col(Recommendation.active).is_(True),
+            )
+        ).scalars()
+    assert status == "applied"
 
 
 def test_fill_writes_the_missing_rows_as_the_live_sums(demo):
