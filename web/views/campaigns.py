@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from matcher import campaigns, uploads
 from matcher.codes import code_list
-from matcher.db import read_session, write_session
+from matcher.db import read_session, transact
 from matcher.identifiers import Vault
 from matcher.imports import reasons
 from matcher.imports.service import ImportReport, import_file
@@ -130,9 +130,10 @@ def new() -> tuple[str, int]:
 def create() -> Response | tuple[str, int]:
     data = _form()
     try:
-        with write_session(engine()) as session:
-            campaign = campaigns.create(session, viewer=viewer(), data=data)
-            campaign_id = campaign.id
+        me = viewer()
+        campaign_id = transact(
+            engine(), lambda session: campaigns.create(session, viewer=me, data=data).id
+        )
     except campaigns.Invalid as error:
         return _edit_page(data, problems=_problems(error), status=400)
     flash(_("Campaign created."))
@@ -152,14 +153,13 @@ def edit_form(campaign_id: int) -> tuple[str, int]:
 def edit(campaign_id: int) -> Response | tuple[str, int]:
     data = _form()
     try:
-        with write_session(engine()) as session:
-            campaigns.edit(
-                session,
-                viewer=viewer(),
-                campaign_id=campaign_id,
-                data=data,
-                version=request.form.get("version", -1, type=int),
-            )
+        me, version = viewer(), request.form.get("version", -1, type=int)
+        transact(
+            engine(),
+            lambda session: campaigns.edit(
+                session, viewer=me, campaign_id=campaign_id, data=data, version=version
+            ),
+        )
     except campaigns.NotFound:
         return not_found("campaign", campaign_id)
     except campaigns.Invalid as error:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from matcher import audit, clock, fairs
-from matcher.db import read_session, write_session
+from matcher.db import read_session, transact, write_session
 from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
@@ -45,13 +45,16 @@ def show(campaign_id: int) -> str:
 @allow(*fairs.BUILDERS)
 def add(campaign_id: int) -> Response:
     ids = [int(v) for v in request.form.getlist("posting") if v.isdigit()]
-    with write_session(engine()) as session:
-        try:
-            added = fairs.add_postings(
-                session, viewer=viewer(), campaign_id=campaign_id, posting_ids=ids
-            )
-        except fairs.NotFound:
-            abort(404)
+    me = viewer()
+    try:
+        added = transact(
+            engine(),
+            lambda session: fairs.add_postings(
+                session, viewer=me, campaign_id=campaign_id, posting_ids=ids
+            ),
+        )
+    except fairs.NotFound:
+        abort(404)
     if added:
         flash(_("%(count)s postings added. The fit figures are being worked out.", count=added))
     else:
@@ -62,13 +65,16 @@ def add(campaign_id: int) -> Response:
 @bp.post("/<int:campaign_id>/fair/postings/<int:posting_id>/remove")
 @allow(*fairs.BUILDERS)
 def remove(campaign_id: int, posting_id: int) -> Response:
-    with write_session(engine()) as session:
-        try:
-            removed = fairs.remove_posting(
-                session, viewer=viewer(), campaign_id=campaign_id, posting_id=posting_id
-            )
-        except fairs.NotFound:
-            abort(404)
+    me = viewer()
+    try:
+        removed = transact(
+            engine(),
+            lambda session: fairs.remove_posting(
+                session, viewer=me, campaign_id=campaign_id, posting_id=posting_id
+            ),
+        )
+    except fairs.NotFound:
+        abort(404)
     if not removed:
         abort(404)
     flash(_("The posting was taken off the fair."))
@@ -133,19 +139,18 @@ def export(campaign_id: int) -> Response:
 @allow("case_worker", "admin")
 def mark(campaign_id: int, seeker_id: int) -> Response:
     status = request.form.get("status", "")
-    with write_session(engine()) as session:
-        try:
-            fairs.mark(
-                session,
-                viewer=viewer(),
-                campaign_id=campaign_id,
-                seeker_id=seeker_id,
-                status=status,
-            )
-        except fairs.NotFound:
-            abort(404)
-        except ValueError:
-            abort(400)
+    me = viewer()
+    try:
+        transact(
+            engine(),
+            lambda session: fairs.mark(
+                session, viewer=me, campaign_id=campaign_id, seeker_id=seeker_id, status=status
+            ),
+        )
+    except fairs.NotFound:
+        abort(404)
+    except ValueError:
+        abort(400)
     flash(_("The invitation was marked."), "invites")
     page = request.form.get("page", "1")
     return redirect(
