@@ -558,21 +558,31 @@ def _store(
         session.execute(delete(table).where(replaced & (table.c.status == "new")))
         session.execute(update(table).where(replaced).values(active=False))
         # An outcome recorded while this run ranked is on the row just replaced (now
-        # locked by the update above): the new row of the same pair takes it over.
-        old = table.alias("replaced")
-        session.execute(
-            update(table)
-            .where(
-                table.c.run_id == run_id,
-                old.c.seeker_id == table.c.seeker_id,
-                old.c.posting_id == table.c.posting_id,
-                old.c.run_id != run_id,
-                old.c.status_at >= read_at,
+        # locked by the update above): the new row of the same pair takes it over. Found
+        # from the few such rows, then each updated by the run's unique key (a join from
+        # the new rows would be planned on stale statistics for a table just filled).
+        since = (table.c.run_id != run_id) & (table.c.status_at >= read_at)
+        if replace_seekers is not None:  # a few seekers: found by the seeker index
+            since = since & table.c.seeker_id.in_(replace_seekers)
+        recorded = session.execute(
+            select(
+                table.c.seeker_id,
+                table.c.posting_id,
+                table.c.status,
+                table.c.status_reason,
+                table.c.status_at,
+            ).where(since)
+        ).all()
+        for seeker_id, posting_id, status, reason, status_at in recorded:
+            session.execute(
+                update(table)
+                .where(
+                    table.c.run_id == run_id,
+                    table.c.seeker_id == seeker_id,
+                    table.c.posting_id == posting_id,
+                )
+                .values(status=status, status_reason=reason, status_at=status_at)
             )
-            .values(
-                status=old.c.status, status_reason=old.c.status_reason, status_at=old.c.status_at
-            )
-        )
         session.execute(
             update(table_of(RefreshRun))
             .where(table_of(RefreshRun).c.id == run_id)
