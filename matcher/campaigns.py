@@ -25,6 +25,7 @@ from matcher import audit
 from matcher.access import Viewer, in_area
 from matcher.areas import ANYWHERE, AreaError, areas
 from matcher.codes import code_list
+from matcher.form_problems import Invalid, Problem
 from matcher.imports.service import Duplicate, ImportReport
 from matcher.models import Campaign, Employer, Posting, PostingCampaign, utcnow
 from matcher.screening import Citation, Flag, rules, screen
@@ -64,22 +65,6 @@ class NotFound(LookupError):
 
 class Stale(Exception):
     """Someone else saved the campaign after this form was loaded (SECURITY.md item 24)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    zh: str
-    en: str
-
-    def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-class Invalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.field}: {p.en}" for p in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,12 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "add_postings",
+    "campaign_of",
     "export_invites",
     "fair_view",
     "invite_list",
     "mark",
+    "pending",
     "postings_to_add",
     "remove_posting",
 ]
@@ -124,6 +126,13 @@ def campaign_of(session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
+def pending(campaign: Campaign) -> bool:
+    """The listing changed after the last analysis: its figures are not current yet."""
+    return campaign.listing_changed_at is not None and (
+        campaign.analysed_at is None or campaign.analysed_at < campaign.listing_changed_at
+    )
+
+
 # --- the listing ------------------------------------------------------------------------
 
 
@@ -155,9 +164,6 @@ def fair_view(
         _fair_posting(posting, employer, own, listed=True, fits=fits, fits_in_area=in_area)
         for posting, employer, fits, in_area in rows
     ]
-    pending = campaign.listing_changed_at is not None and (
-        campaign.analysed_at is None or campaign.analysed_at < campaign.listing_changed_at
-    )
     gap_scope = and_(
         col(FairSeeker.campaign_id) == campaign_id, col(FairSeeker.fits) == 0, _scope(viewer)
     )
@@ -184,7 +190,7 @@ def fair_view(
     return FairView(
         campaign=campaign,
         postings=postings,
-        pending=pending,
+        pending=pending(campaign),
         analysed_at=campaign.analysed_at,
         unfit=[p for p in postings if p.fits == 0],
         gap_count=gap_count,

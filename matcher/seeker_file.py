@@ -16,6 +16,7 @@ from matcher import audit
 from matcher.access import Viewer, seeker_scope
 from matcher.codes import code_list
 from matcher.db import read_session
+from matcher.form_problems import Invalid, Problem
 from matcher.identifiers import Vault
 from matcher.job_requests import SEEKER, request, request_changes, waiting_since
 from matcher.models import (
@@ -57,22 +58,6 @@ IDENTIFIERS = ("id_number", "cert_no", "phone")
 
 class NotFound(LookupError):
     """No such record, or not one the viewer may see (the caller logs the refusal)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    zh: str
-    en: str
-
-    def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-class Invalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.field}: {p.en}" for p in problems))
-        self.problems = problems
 
 
 class Stale(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -125,3 +126,21 @@ def write_xlsx(path: Path, rows: list[dict[str, str]], *, headers: list[str] | N
         sheet.append([row.get(h, "") for h in headers])
     workbook.save(path)
     return path
+
+
+def run_together(*targets) -> list[BaseException]:
+    """Run each target in its own thread at once; the exceptions they raised."""
+    failures: list[BaseException] = []
+
+    def guarded(target) -> None:
+        try:
+            target()
+        except BaseException as exc:  # reported to the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return failures

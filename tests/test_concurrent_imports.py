@@ -15,7 +15,7 @@ from matcher.imports import service as import_service
 from matcher.models import Employer, Posting
 from matcher.records import EmployerRecord
 from matcher.store import insert_employers
-from tests.helpers import posting_row, write_csv
+from tests.helpers import posting_row, run_together, write_csv
 
 NEW = "同时新建有限公司"
 
@@ -25,23 +25,6 @@ def employers_named(engine, name: str) -> list[int]:
         return list(
             session.execute(select(col(Employer.id)).where(col(Employer.name) == name)).scalars()
         )
-
-
-def run_together(*targets) -> list[BaseException]:
-    failures: list[BaseException] = []
-
-    def guarded(target) -> None:
-        try:
-            target()
-        except BaseException as exc:  # reported to the test
-            failures.append(exc)
-
-    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return failures
 
 
 def test_two_transactions_inserting_one_employer_get_the_same_row(engine):

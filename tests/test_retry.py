@@ -18,6 +18,7 @@ from matcher import db, seeker_file
 from matcher.db import is_conflict, make_engine, read_session, retrying, transact, write_session
 from matcher.models import Employer, Jobseeker, ServiceRecord, User
 from tests.conftest import _with_database
+from tests.helpers import run_together
 from tests.webapp import make_app, signed_in
 
 
@@ -106,23 +107,6 @@ def staff(engine, employer_id: int) -> int:
         ).scalar_one()
 
 
-def run_both(*targets) -> list[BaseException]:
-    failures: list[BaseException] = []
-
-    def guarded(target) -> None:
-        try:
-            target()
-        except BaseException as exc:  # reported to the test
-            failures.append(exc)
-
-    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return failures
-
-
 def test_a_real_deadlock_is_retried_and_both_transactions_commit(pg, caplog):
     """Two transactions take two rows in opposite orders; PostgreSQL aborts one of them
     (40P01), which runs again once the other has committed."""
@@ -146,7 +130,7 @@ def test_a_real_deadlock_is_retried_and_both_transactions_commit(pg, caplog):
         return lambda: transact(pg, work)
 
     with caplog.at_level("WARNING", logger="jobbridge.db"):
-        failures = run_both(crosswise(first, second, "a"), crosswise(second, first, "b"))
+        failures = run_together(crosswise(first, second, "a"), crosswise(second, first, "b"))
     assert failures == []
     assert len(runs) == 3  # one of the two ran twice
     assert (staff(pg, first), staff(pg, second)) == (2, 2)  # both committed, once each
@@ -183,7 +167,7 @@ def test_a_real_serialization_failure_is_retried_without_losing_an_update(pg):
             )
         other_done.set()
 
-    failures = run_both(lambda: transact(strict, slow), quick)
+    failures = run_together(lambda: transact(strict, slow), quick)
     assert failures == []
     assert runs == ["slow", "slow"]
     assert staff(pg, employer) == 11  # 0 + 10 + 1: nothing lost
@@ -208,7 +192,7 @@ def test_without_the_retry_the_deadlock_reaches_the_caller(pg):
 
         return run
 
-    failures = run_both(crosswise(first, second), crosswise(second, first))
+    failures = run_together(crosswise(first, second), crosswise(second, first))
     assert len(failures) == 1 and is_conflict(failures[0])
 
 

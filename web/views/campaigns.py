@@ -185,6 +185,24 @@ def edit(campaign_id: int) -> Response | tuple[str, int]:
 # --- upload, preview, confirm ------------------------------------------------------------
 
 
+def _changed_since_upload(campaign_id: int) -> Response:
+    flash(
+        _(
+            "The stored file changed after it was uploaded, so nothing was imported. "
+            "Please upload the file again."
+        )
+    )
+    return redirect(url_for("campaigns.upload_form", campaign_id=campaign_id), 303)
+
+
+def _detached_campaign(campaign_id: int) -> Campaign:
+    """The campaign, readable after its session has closed (the import runs on its own)."""
+    with read_session(engine()) as session:
+        campaign = _campaign(session, campaign_id)
+        session.expunge(campaign)
+    return campaign
+
+
 def _uploads_dir() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
@@ -207,9 +225,7 @@ def upload_form(campaign_id: int) -> tuple[str, int]:
 @bp.post("/<int:campaign_id>/upload")
 @allow(*campaigns.EDITORS)
 def upload(campaign_id: int) -> Response | tuple[str, int]:
-    with read_session(engine()) as session:
-        campaign = _campaign(session, campaign_id)
-        session.expunge(campaign)
+    campaign = _detached_campaign(campaign_id)
     kind = request.form.get("kind", "")
     sent = request.files.get("file")
     problems = {}
@@ -249,13 +265,7 @@ def _held(campaign_id: int, token: str) -> uploads.Upload | Response:
         )
         return redirect(url_for("campaigns.upload_form", campaign_id=campaign_id), 303)
     except uploads.UploadChanged:
-        flash(
-            _(
-                "The stored file changed after it was uploaded, so nothing was imported. "
-                "Please upload the file again."
-            )
-        )
-        return redirect(url_for("campaigns.upload_form", campaign_id=campaign_id), 303)
+        return _changed_since_upload(campaign_id)
     if held.imported_at is not None:
         flash(_("This file was already imported; nothing was imported again."))
         return redirect(url_for("campaigns.show", campaign_id=campaign_id), 303)
@@ -292,9 +302,7 @@ def _preview_page(
 @bp.get("/<int:campaign_id>/upload/<token>")
 @allow(*campaigns.EDITORS)
 def preview(campaign_id: int, token: str) -> Response | tuple[str, int]:
-    with read_session(engine()) as session:
-        campaign = _campaign(session, campaign_id)
-        session.expunge(campaign)
+    campaign = _detached_campaign(campaign_id)
     held = _held(campaign_id, token)
     if isinstance(held, Response):
         return held
@@ -304,9 +312,7 @@ def preview(campaign_id: int, token: str) -> Response | tuple[str, int]:
 @bp.post("/<int:campaign_id>/upload/<token>")
 @allow(*campaigns.EDITORS)
 def confirm(campaign_id: int, token: str) -> Response | tuple[str, int]:
-    with read_session(engine()) as session:
-        campaign = _campaign(session, campaign_id)
-        session.expunge(campaign)
+    campaign = _detached_campaign(campaign_id)
     held = _held(campaign_id, token)
     if isinstance(held, Response):
         return held
@@ -318,13 +324,7 @@ def confirm(campaign_id: int, token: str) -> Response | tuple[str, int]:
         )
         return redirect(url_for("campaigns.show", campaign_id=campaign_id), 303)
     except uploads.UploadChanged:
-        flash(
-            _(
-                "The stored file changed after it was uploaded, so nothing was imported. "
-                "Please upload the file again."
-            )
-        )
-        return redirect(url_for("campaigns.upload_form", campaign_id=campaign_id), 303)
+        return _changed_since_upload(campaign_id)
     if not report.written:
         return _preview_page(campaign, held, report, status=409)
     flash(

@@ -88,7 +88,7 @@ def invites(campaign_id: int) -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     with read_session(engine()) as session:
         try:
-            view = fairs.fair_view(session, viewer=me, campaign_id=campaign_id, gap_limit=0)
+            campaign = fairs.campaign_of(session, campaign_id)
             rows, total = fairs.invite_list(
                 session,
                 viewer=me,
@@ -100,7 +100,8 @@ def invites(campaign_id: int) -> str:
             return not_found("campaign", campaign_id)
         return render_template(
             "invites.html",
-            view=view,
+            c=campaign,
+            pending=fairs.pending(campaign),
             rows=rows,
             total=total,
             page=page,
