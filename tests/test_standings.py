@@ -388,20 +388,25 @@ def test_an_outcome_recorded_while_a_refresh_ranks_is_counted_after_its_switch(d
     worker = user(demo, "caseworker")
     Refresher(demo, today=lambda: TODAY).full()
     holder = holder_with_new_recommendations(demo, worker)
-    with read_session(demo) as session:
-        rec_id = session.execute(
-            select(col(Recommendation.id)).where(
-                col(Recommendation.seeker_id) == holder,
-                col(Recommendation.active).is_(True),
-                col(Recommendation.status) == "new",
-            )
-        ).scalar()
     real = refresh_module._changed_seekers
+    marked: list[int] = []
 
     def meanwhile(session, seeker_ids, rows):
         found = real(session, seeker_ids, rows)
+        # An outcome on a pair the new run keeps, so that its new row must carry it.
+        kept = {r["posting_id"] for r in rows if r["seeker_id"] == holder}
         with write_session(demo) as other:
+            rec_id = other.execute(
+                select(col(Recommendation.id)).where(
+                    col(Recommendation.seeker_id) == holder,
+                    col(Recommendation.active).is_(True),
+                    col(Recommendation.status) == "new",
+                    col(Recommendation.posting_id).in_(kept),
+                )
+            ).scalar()
+            assert rec_id is not None, "the new run keeps one of the holder's postings"
             seeker_file.set_outcome(other, viewer=worker, rec_id=rec_id, status="applied")
+            marked.append(rec_id)
         return found
 
     monkeypatch.setattr(refresh_module, "_changed_seekers", meanwhile)
@@ -409,7 +414,7 @@ def test_an_outcome_recorded_while_a_refresh_ranks_is_counted_after_its_switch(d
     assert_in_step(demo)
     # and the outcome itself is not lost: the pair's new active row carries it
     with read_session(demo) as session:
-        before = session.get(Recommendation, rec_id)
+        before = session.get(Recommendation, marked[0])
         assert before is not None
         (status,) = session.execute(
             select(col(Recommendation.status)).where(
