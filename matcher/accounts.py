@@ -10,8 +10,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from matcher import clock
 from matcher.db import read_session, write_session
-from matcher.models import Jobseeker, LoginAttempt, User, utcnow
+from matcher.models import Jobseeker, LoginAttempt, User
 from matcher.passwords import hash_password, needs_rehash, verify_password
 
 __all__ = [
@@ -54,7 +55,7 @@ def sign_in(
     engine: Engine, *, username: str, password: str, address: str, now: datetime | None = None
 ) -> SignIn:
     """Check a sign-in; failures count toward the account's and the address's limits."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     keys = _keys(username, address)
     with read_session(engine) as session:
         recent = session.execute(

@@ -43,7 +43,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,6 +71,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
 from matcher import (
+    clock,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
     schema,
 )
@@ -297,7 +298,7 @@ def backup(engine: Engine, path: Path | str) -> BackupSummary:
             zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
         ):
             revision = MigrationContext.configure(connection).get_current_revision()
-            created_at = datetime.now(UTC).isoformat()  # the snapshot is from about now
+            created_at = clock.utcnow().isoformat()  # the snapshot is from about now
             if revision != schema.head_revision():
                 state = "has no JobBridge schema" if revision is None else f"is at {revision}"
                 raise BackupError(
@@ -332,7 +333,7 @@ def _dump_table(
     rows = 0
     query = select(table).order_by(*table.primary_key.columns).execution_options(yield_per=BATCH)
     plan = list(zip(names, encoders, strict=True))
-    info = zipfile.ZipInfo(member, date_time=time.localtime()[:6])
+    info = zipfile.ZipInfo(member, date_time=clock.now().timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     with archive.open(info, "w", force_zip64=True) as out:
         for partition in connection.execute(query).partitions():

@@ -21,13 +21,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from matcher import audit
+from matcher import audit, clock
 from matcher.access import Viewer, in_area
 from matcher.areas import ANYWHERE, AreaError, areas
 from matcher.codes import code_list
 from matcher.form_problems import Invalid, Problem
 from matcher.imports.service import Duplicate, ImportReport
-from matcher.models import Campaign, Employer, Posting, PostingCampaign, utcnow
+from matcher.models import Campaign, Employer, Posting, PostingCampaign
 from matcher.screening import Citation, Flag, rules, screen
 
 __all__ = [
@@ -387,7 +387,7 @@ def edit(
     for key in changed:
         setattr(campaign, key, values[key])
     campaign.version += 1
-    campaign.updated_at = utcnow()
+    campaign.updated_at = clock.utcnow()
     session.add(campaign)
     _flush_name(session, values["name"])
     audit.record(

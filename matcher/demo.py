@@ -41,7 +41,6 @@ from matcher.models import (
     ServiceRecord,
     User,
     table_of,
-    utcnow,
 )
 from matcher.occupations import occupations
 from matcher.passwords import hash_password
@@ -703,7 +702,7 @@ def _demo_users(session: Session, data: DemoData) -> dict[str, int]:
         }
         for code in counties
     ]
-    now = utcnow()
+    now = clock.utcnow()
     session.execute(
         insert(table_of(User)),
         [
@@ -727,7 +726,7 @@ def _demo_users(session: Session, data: DemoData) -> dict[str, int]:
 def _store_campaigns(session: Session, data: DemoData, posting_ids: dict[str, int]) -> None:
     if not data.campaigns:
         return
-    now = utcnow()
+    now = clock.utcnow()
     session.execute(
         insert(table_of(Campaign)),
         [{k: v for k, v in c.items() if k != "key"} | {"created_at": now} for c in data.campaigns],
@@ -753,7 +752,7 @@ def _store_service_records(
     """Part of the "four ones" done for most seekers, with follow-ups, some overdue."""
     rng = random.Random(seed + 1)
     rows: list[dict[str, Any]] = []
-    now = utcnow()
+    now = clock.utcnow()
     for seeker in data.seekers:
         worker = users.get(seeker.area_code) or users["*"]
         done = [

@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy import ColumnElement, and_, delete, func, select, true
 from sqlmodel import Session, col
 
-from matcher import audit
+from matcher import audit, clock
 from matcher.access import Viewer, seeker_scope
 from matcher.areas import areas
 from matcher.bulk import upsert
@@ -34,7 +34,6 @@ from matcher.models import (
     Posting,
     PostingCampaign,
     table_of,
-    utcnow,
 )
 from matcher.posting_search import PostingFilter, search_postings
 
@@ -261,7 +260,7 @@ def add_postings(
     )
     if not open_ids:
         return 0
-    now = utcnow()
+    now = clock.utcnow()
     upsert(
         session,
         table_of(FairListing),
@@ -387,7 +386,7 @@ def mark(
                     "seeker_id": seeker_id,
                     "status": status,
                     "marked_by": viewer.id,
-                    "marked_at": utcnow(),
+                    "marked_at": clock.utcnow(),
                 }
             ],
             keys=("campaign_id", "seeker_id"),
@@ -521,7 +520,7 @@ def _listing_changed(
         table_of(Campaign)
         .update()
         .where(table_of(Campaign).c.id == campaign.id)
-        .values(listing_changed_at=utcnow())
+        .values(listing_changed_at=clock.utcnow())
     )
     request(session, ANALYSIS_JOB, reason="fair listing", requested_by=viewer.id)
     audit.record(

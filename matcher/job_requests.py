@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select, update
 from sqlmodel import Session, col
 
-from matcher.models import JobRequest, utcnow
+from matcher import clock
+from matcher.models import JobRequest
 
 __all__ = [
     "BY_HAND",
@@ -105,7 +106,7 @@ def mark_handled(session: Session, ids: list[int], run_id: int | None) -> None:
         session.execute(
             update(JobRequest)
             .where(col(JobRequest.id).in_(ids[start : start + 5000]))
-            .values(handled_at=utcnow(), job_run_id=run_id)
+            .values(handled_at=clock.utcnow(), job_run_id=run_id)
         )
 
 

@@ -27,8 +27,9 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
+from matcher import clock
 from matcher.db import write_session
-from matcher.models import JobLease, utcnow
+from matcher.models import JobLease
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "job_lock", "process_name"]
 
@@ -131,7 +132,7 @@ def _lease(
 
 
 def _take_lease(engine: Engine, name: str, holder: str, seconds: float) -> bool:
-    now = utcnow()
+    now = clock.utcnow()
     with write_session(engine) as session:  # BEGIN IMMEDIATE: one taker at a time
         current = session.execute(
             select(JobLease).where(col(JobLease.name) == name)
@@ -152,5 +153,5 @@ def _renew(engine: Engine, name: str, holder: str, seconds: float, stop: threadi
             session.execute(
                 update(JobLease)
                 .where(col(JobLease.name) == name, col(JobLease.holder) == holder)
-                .values(expires_at=utcnow() + timedelta(seconds=seconds))
+                .values(expires_at=clock.utcnow() + timedelta(seconds=seconds))
             )

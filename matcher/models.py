@@ -12,11 +12,13 @@ a test checks that the migrations and these classes agree.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from matcher import clock
 
 __all__ = [
     "AuditLog",
@@ -44,12 +46,7 @@ __all__ = [
     "User",
     "WeeklyChange",
     "table_of",
-    "utcnow",
 ]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -78,7 +75,7 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     # Bumped on logout, password or role change and disable; sessions carry the value.
     session_version: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.utcnow)
     last_login_at: datetime | None = None
 
 
@@ -136,8 +133,8 @@ class Jobseeker(SQLModel, table=True):
     case_worker_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     # The seeker's own sign-in (graduate portal), if they have one.
     user_id: int | None = Field(default=None, foreign_key="app_user.id", unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow, index=True)  # what changed since
+    created_at: datetime = Field(default_factory=clock.utcnow)
+    updated_at: datetime = Field(default_factory=clock.utcnow, index=True)  # what changed since
     # Optimistic locking: a save must name the version it read (SECURITY.md item 24).
     version: int = Field(default=1)
     # When a refresh last gave this seeker a different set of postings (the weekly change list).
@@ -154,7 +151,7 @@ class CapabilityProfile(SQLModel, table=True):
     levels: dict[str, int] = _json(dict)  # dimension -> 0..2
     source: str = Field(max_length=20)  # "import" or "assessment"
     assessed_by: int | None = Field(default=None, foreign_key="app_user.id")
-    assessed_at: datetime = Field(default_factory=utcnow, index=True)
+    assessed_at: datetime = Field(default_factory=clock.utcnow, index=True)
     notes: str = Field(default="")
 
 
@@ -171,8 +168,8 @@ class Employer(SQLModel, table=True):
     facilities: list[str] = _json(list)  # accommodation keys
     contact_name: str = Field(default="", max_length=100)
     contact_phone: str = Field(default="", max_length=40)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.utcnow)
+    updated_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class Campaign(SQLModel, table=True):
@@ -187,8 +184,8 @@ class Campaign(SQLModel, table=True):
     venue_accessibility: str = Field(default="")
     area_code: str | None = Field(default=None, max_length=12)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.utcnow)
+    updated_at: datetime = Field(default_factory=clock.utcnow)
     version: int = Field(default=1)  # edits name the version they read (SECURITY.md item 24)
     # The fair: when its listing last changed, and when the fit figures were last computed
     # for it (``matcher.jobs.fairs``); figures older than the listing are shown as pending.
@@ -232,8 +229,8 @@ class Posting(SQLModel, table=True):
     profile_version: str | None = Field(default=None, max_length=16)
     status: str = Field(default="open", max_length=20, index=True)  # open / closed
     closed_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow, index=True)  # what changed since
+    created_at: datetime = Field(default_factory=clock.utcnow)
+    updated_at: datetime = Field(default_factory=clock.utcnow, index=True)  # what changed since
     version: int = Field(default=1)
 
 
@@ -252,7 +249,7 @@ class FairListing(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
     posting_id: int = Field(foreign_key="posting.id", primary_key=True, ondelete="CASCADE")
     added_by: int | None = Field(default=None, foreign_key="app_user.id")
-    added_at: datetime = Field(default_factory=utcnow)
+    added_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class FairPostingFit(SQLModel, table=True):
@@ -292,7 +289,7 @@ class FairInvite(SQLModel, table=True):
     seeker_id: int = Field(foreign_key="jobseeker.id", primary_key=True, ondelete="CASCADE")
     status: str = Field(max_length=20)  # invited / attending / attended
     marked_by: int | None = Field(default=None, foreign_key="app_user.id")
-    marked_at: datetime = Field(default_factory=utcnow)
+    marked_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class RefreshRun(SQLModel, table=True):
@@ -301,7 +298,7 @@ class RefreshRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=20)  # full / incremental / single
     status: str = Field(default="running", max_length=20)  # running / succeeded / failed
-    started_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime = Field(default_factory=clock.utcnow)
     finished_at: datetime | None = None
     seekers: int = Field(default=0)
     postings: int = Field(default=0)
@@ -352,7 +349,7 @@ class Recommendation(SQLModel, table=True):
     status: str = Field(default="new", max_length=20)
     status_reason: str = Field(default="")
     status_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class ServiceRecord(SQLModel, table=True):
@@ -366,7 +363,7 @@ class ServiceRecord(SQLModel, table=True):
     worker_id: int | None = Field(default=None, foreign_key="app_user.id")
     notes: str = Field(default="")
     next_follow_up: date | None = Field(default=None, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class ServicePlan(SQLModel, table=True):
@@ -379,7 +376,7 @@ class ServicePlan(SQLModel, table=True):
     goals: str = Field(default="")
     planned_services: list[str] = _json(list)  # service-kind keys
     updated_by: int | None = Field(default=None, foreign_key="app_user.id")
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=clock.utcnow)
     version: int = Field(default=1)
 
 
@@ -391,7 +388,7 @@ class LoginAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # "user:<name>" or "addr:<address>"; the key of the limit that the failure counts toward.
     key: str = Field(max_length=120)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=clock.utcnow)
 
     __table_args__ = (Index("ix_login_attempt_key_at", "key", "at"),)
 
@@ -402,7 +399,7 @@ class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: datetime = Field(default_factory=clock.utcnow, index=True)
     actor_id: int | None = Field(default=None, foreign_key="app_user.id")
     actor: str = Field(default="", max_length=64)  # username, or "cli" / "scheduler"
     action: str = Field(max_length=20)  # view / change / export / reveal / refuse / import
@@ -424,7 +421,7 @@ class JobRun(SQLModel, table=True):
     slot: str = Field(default="", max_length=40)
     trigger: str = Field(max_length=20)  # schedule / request / cli
     status: str = Field(default="running", max_length=20)  # running / succeeded / failed
-    started_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime = Field(default_factory=clock.utcnow, index=True)
     finished_at: datetime | None = None
     duration_s: float | None = None
     counts: dict[str, Any] = _json(dict)
@@ -446,7 +443,7 @@ class JobRequest(SQLModel, table=True):
     reason: str = Field(default="", max_length=40)
     slot: str = Field(default="", max_length=40)  # a scheduled run put off: its slot
     requested_by: int | None = Field(default=None, foreign_key="app_user.id")
-    requested_at: datetime = Field(default_factory=utcnow)
+    requested_at: datetime = Field(default_factory=clock.utcnow)
     handled_at: datetime | None = None
     job_run_id: int | None = Field(default=None, foreign_key="job_run.id")
 
@@ -479,7 +476,7 @@ class KpiSnapshot(SQLModel, table=True):
     graduates: int = 0
     graduates_with_postings: int = 0
     outcomes: dict[str, int] = _json(dict)  # status -> count this quarter so far
-    taken_at: datetime = Field(default_factory=utcnow)
+    taken_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class WeeklyChange(SQLModel, table=True):
@@ -497,7 +494,7 @@ class WeeklyChange(SQLModel, table=True):
     changed_seekers: int = 0
     unfit_postings: int = 0
     detail: dict[str, list[int]] = _json(dict)
-    made_at: datetime = Field(default_factory=utcnow)
+    made_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class Reminder(SQLModel, table=True):
@@ -514,7 +511,7 @@ class Reminder(SQLModel, table=True):
     overdue: int = 0
     graduates_short: int = 0
     seekers: dict[str, list[int]] = _json(dict)
-    made_at: datetime = Field(default_factory=utcnow)
+    made_at: datetime = Field(default_factory=clock.utcnow)
 
 
 class SeekerStanding(SQLModel, table=True):

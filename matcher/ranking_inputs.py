@@ -15,15 +15,9 @@ import orjson
 from sqlalchemy import String, or_, select, type_coerce
 from sqlmodel import Session, col
 
+from matcher import clock
 from matcher.codes import code_list
-from matcher.models import (
-    CapabilityProfile,
-    Employer,
-    Jobseeker,
-    Posting,
-    Recommendation,
-    utcnow,
-)
+from matcher.models import CapabilityProfile, Employer, Jobseeker, Posting, Recommendation
 from matcher.profiles import default_capacity
 from matcher.ranker.inputs import PostingInput, SeekerInput
 from matcher.requirements import posting_profile, profile_version, seeker_profile
@@ -176,7 +170,7 @@ def load_postings(
             col(Posting.openings) > 0,
             or_(col(Posting.deadline).is_(None), col(Posting.deadline) >= today),
         )
-    now = utcnow()
+    now = clock.utcnow()
     _json = _json_reader(session)
     postings = []
     for row in _rows(session, query.order_by(col(Posting.id))):

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from matcher import clock
 from matcher.db import read_session
-from matcher.models import Employer, Jobseeker, Posting, Recommendation, utcnow
+from matcher.models import Employer, Jobseeker, Posting, Recommendation
 from matcher.ranker.engine import Ranker
 from matcher.ranker.explain import ReasonWriter, describe_exclusion
 from matcher.ranker.reference import ReferenceRanker
@@ -89,7 +89,7 @@ def current(engine: Engine, *, seeker: str | None = None) -> dict[str, Any]:
             }
         )
     return {
-        "generated_at": utcnow().isoformat(timespec="seconds"),
+        "generated_at": clock.utcnow().isoformat(timespec="seconds"),
         "run_id": run_id,
         "seekers": [{"seeker_id": key, "recommendations": value} for key, value in seekers.items()],
     }

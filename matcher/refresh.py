@@ -34,7 +34,6 @@ from matcher.models import (
     Recommendation,
     RefreshRun,
     table_of,
-    utcnow,
 )
 from matcher.ranker.engine import Ranker, SeekerSet
 from matcher.ranker.inputs import PostingInput
@@ -104,16 +103,14 @@ class Refresher:
         engine: Engine,
         *,
         settings: RankerSettings | None = None,
-        today: Callable[[], date] = clock.today,
     ) -> None:
         self.engine = engine
         self.settings = settings or load_settings()
-        self.today = today
         self._warm: _Warm | None = None
 
     def full(self, *, progress: Progress | None = None) -> RefreshSummary:
         """Rank every seeker who may be matched against every open posting."""
-        started, as_of, today = time.perf_counter(), utcnow(), self.today()
+        started, as_of, today = time.perf_counter(), clock.utcnow(), clock.today()
         report = progress or (lambda stage, done, total: None)
         with write_session(self.engine) as session:
             update_stale_profiles(session)
@@ -143,7 +140,7 @@ class Refresher:
     def seekers(self, seeker_ids: Iterable[int], *, kind: str = "single") -> RefreshSummary:
         """Rank some seekers again, within what the other seekers already take of each
         posting (on demand, for one seeker)."""
-        started, today = time.perf_counter(), self.today()
+        started, today = time.perf_counter(), clock.today()
         wanted = sorted(set(seeker_ids))
         run_id = _start_run(self.engine, kind)
         try:
@@ -168,7 +165,7 @@ class Refresher:
         """Bring the recommendations up to date with what changed since the last refresh:
         new, changed and closed postings, changed seekers, new declines. Only the seekers
         it touches are ranked again."""
-        started, as_of, today = time.perf_counter(), utcnow(), self.today()
+        started, as_of, today = time.perf_counter(), clock.utcnow(), clock.today()
         since = self._warm.as_of if self._warm else _last_success(self.engine)
         if since is None:
             return self.full(progress=progress)
@@ -236,11 +233,11 @@ class Refresher:
         """The warm ranker and seekers, as of the last refresh (built now in a new process
         or on a new day): for work that scores against them without storing
         recommendations, such as a fair's fit figures."""
-        today = self.today()
+        today = clock.today()
         if self._warm is not None and self._warm.today == today:
             return self._warm.ranker, self._warm.seekers
         since = _last_success(self.engine)
-        warm = self._build(today, since or utcnow())
+        warm = self._build(today, since or clock.utcnow())
         if since is not None:  # with no refresh yet, the first one must be a full one
             self._warm = warm
         return warm.ranker, warm.seekers
@@ -275,13 +272,11 @@ class Refresher:
 def full_refresh(
     engine: Engine,
     *,
-    today: date | None = None,
     settings: RankerSettings | None = None,
     progress: Progress | None = None,
 ) -> RefreshSummary:
     """Rank every seeker who may be matched against every open posting."""
-    day = today or clock.today()
-    return Refresher(engine, settings=settings, today=lambda: day).full(progress=progress)
+    return Refresher(engine, settings=settings).full(progress=progress)
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -301,7 +296,7 @@ def recover_interrupted(engine: Engine) -> int:
             .where(runs.c.id.in_(dead))
             .values(
                 status="failed",
-                finished_at=utcnow(),
+                finished_at=clock.utcnow(),
                 error="interrupted: the process ended before the run finished",
             )
         )
@@ -327,7 +322,9 @@ def _fail_run(engine: Engine, run_id: int, exc: BaseException) -> None:
             update(table_of(RefreshRun))
             .where(table_of(RefreshRun).c.id == run_id)
             .values(
-                status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:500]
+                status="failed",
+                finished_at=clock.utcnow(),
+                error=f"{type(exc).__name__}: {exc}"[:500],
             )
         )
         session.execute(
@@ -518,11 +515,11 @@ def _store(
     seekers, a fifth of a full refresh's database work, which competes with web pages."""
     report = progress or (lambda stage, done, total: None)
     table = table_of(Recommendation)
-    read_at = utcnow() - CLOCK_MARGIN
+    read_at = clock.utcnow() - CLOCK_MARGIN
     with read_session(engine) as session:
         carried = _statuses(session, replace_seekers)
         changed = _changed_seekers(session, replace_seekers, ranked.rows)
-    now = utcnow()
+    now = clock.utcnow()
     rows = []
     for row in ranked.rows:
         status = carried.get((row["seeker_id"], row["posting_id"]))
@@ -588,7 +585,7 @@ def _store(
             .where(table_of(RefreshRun).c.id == run_id)
             .values(
                 status="succeeded",
-                finished_at=utcnow(),
+                finished_at=clock.utcnow(),
                 seekers=ranked.seekers,
                 postings=ranked.postings,
                 feasible_pairs=ranked.feasible_pairs,

@@ -6,6 +6,11 @@ requests that web workers, imports and the admin page leave (``matcher.job_reque
 Every run goes through ``matcher.jobs``: a database lock per job, so a second scheduler
 started by mistake skips what the first is doing, and a slot done once is not done again.
 
+APScheduler decides when a trigger fires from the machine's clock; what a run stands for
+(its slot), and every time it stamps or compares, comes from ``matcher.clock``, which in a
+deployment is that same clock (the tests point APScheduler at ``matcher.clock`` too), in
+the service's timezone.
+
 Creating the web app never starts a scheduler; nothing under ``web/`` imports this module.
 """
 
@@ -30,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from matcher.clock import read_schedule, zone_of
+from matcher import clock
 from matcher.config import ConfigError
 from matcher.db import write_session
 from matcher.job_requests import Debounce, request
@@ -60,8 +65,8 @@ def load_schedule(environ: Mapping[str, str] | None = None) -> Schedule:
     """The schedule of ``data/schedule.yaml`` (or JOBBRIDGE_SCHEDULE_FILE), with the
     per-job overrides JOBBRIDGE_SCHEDULE_<JOB>; every entry checked."""
     env = os.environ if environ is None else environ
-    path, data = read_schedule(env)
-    zone = zone_of(data, path)  # the zone of every "today" too (matcher.clock)
+    path, data = clock.read_schedule(env)
+    zone = clock.service_zone()  # the file's timezone, read once: the zone of every "today"
     jobs = {name: str(spec) for name, spec in (data.get("jobs") or {}).items()}
     unknown = sorted(set(jobs) - set(SCHEDULED))
     if unknown:
@@ -159,7 +164,7 @@ def first_refresh(engine: Engine) -> bool:
 
 def run_scheduler(engine: Engine, schedule: Schedule) -> None:
     """Run the scheduler in this process until SIGINT or SIGTERM."""
-    ctx = JobContext(engine, zone=schedule.zone)
+    ctx = JobContext(engine)
     scheduler = BlockingScheduler(timezone=schedule.zone)
     add_jobs(scheduler, ctx, schedule)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from matcher import audit
+from matcher import audit, clock
 from matcher.access import Viewer, seeker_scope
 from matcher.codes import code_list
 from matcher.db import read_session
@@ -28,7 +28,6 @@ from matcher.models import (
     ServicePlan,
     ServiceRecord,
     User,
-    utcnow,
 )
 from matcher.profiles import default_capacity, dimension_keys
 
@@ -173,7 +172,7 @@ def _touch(session: Session, seeker: Jobseeker) -> None:
     session.execute(
         update(Jobseeker)
         .where(col(Jobseeker.id) == seeker.id)
-        .values(version=col(Jobseeker.version) + 1, updated_at=utcnow())
+        .values(version=col(Jobseeker.version) + 1, updated_at=clock.utcnow())
     )
     request_changes(session, "seeker file")
 
@@ -215,7 +214,7 @@ def save_assessment(
     ).scalar_one_or_none()
     profile = existing or CapabilityProfile(seeker_id=seeker_id, source="assessment")
     profile.levels, profile.source, profile.notes = parsed, "assessment", notes.strip()
-    profile.assessed_by, profile.assessed_at = viewer.id, utcnow()
+    profile.assessed_by, profile.assessed_at = viewer.id, clock.utcnow()
     session.add(profile)
     session.add(
         ServiceRecord(
@@ -254,7 +253,7 @@ def save_plan(
         raise Stale
     plan = plan or ServicePlan(seeker_id=seeker_id, version=0)
     plan.goals, plan.planned_services = goals.strip(), list(dict.fromkeys(services))
-    plan.updated_by, plan.updated_at, plan.version = viewer.id, utcnow(), plan.version + 1
+    plan.updated_by, plan.updated_at, plan.version = viewer.id, clock.utcnow(), plan.version + 1
     session.add(plan)
     _changed(session, viewer, "seeker", seeker_id, {"what": "plan"})
 
@@ -342,7 +341,7 @@ def set_outcome(
         raise Invalid([Problem("status", "请选择结果", "Choose an outcome")])
     if status == "declined" and not reason.strip():
         raise Invalid([Problem("reason", "请填写谢绝原因", "Say why it was declined")])
-    rec.status, rec.status_reason, rec.status_at = status, reason.strip(), utcnow()
+    rec.status, rec.status_reason, rec.status_at = status, reason.strip(), clock.utcnow()
     session.add(rec)
     if status == "declined":  # never recommended again: the list is filled up anew
         request_changes(session, "declined")
@@ -367,7 +366,7 @@ def send_recommendations(session: Session, *, viewer: Viewer, seeker_id: int, to
             col(Recommendation.active).is_(True),
             col(Recommendation.status) == "new",
         )
-        .values(status="sent", status_at=utcnow())
+        .values(status="sent", status_at=clock.utcnow())
     )
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if count:
@@ -398,7 +397,7 @@ def respond(
     else:
         rec.status, rec.status_reason = "declined", reason.strip() or "seeker"
         request_changes(session, "declined")
-    rec.status_at = utcnow()
+    rec.status_at = clock.utcnow()
     session.add(rec)
     _changed(session, viewer, "recommendation", rec_id, {"status": rec.status})
 

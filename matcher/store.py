@@ -25,7 +25,6 @@ from matcher.models import (
     Posting,
     PostingCampaign,
     table_of,
-    utcnow,
 )
 from matcher.records import EmployerRecord, PostingRecord, SeekerRecord
 from matcher.requirements import posting_profile, profile_version, seeker_profile
@@ -123,7 +122,7 @@ def insert_seekers(
     case_workers: Sequence[int | None] | None = None,
 ) -> dict[str, int]:
     """Insert new seekers (and their assessed profiles); return external id -> row id."""
-    now = utcnow()
+    now = clock.utcnow()
     rows = []
     for index, record in enumerate(records):
         row = seeker_values(record, vault) | _seeker_secrets(record, vault)
@@ -146,7 +145,7 @@ def update_seekers(
     session: Session, vault: Vault, changes: Sequence[tuple[int, SeekerRecord]]
 ) -> None:
     """Overwrite changed seekers; ``changes`` pairs a row id with its new record."""
-    now = utcnow()
+    now = clock.utcnow()
     rows = []
     for seeker_id, record in changes:
         row = seeker_values(record, vault) | _seeker_secrets(record, vault)
@@ -173,7 +172,7 @@ def upsert_capabilities(
             )
         ).all()
     )
-    now = utcnow()
+    now = clock.utcnow()
     inserts = [
         {"seeker_id": sid, "levels": levels, "source": source, "assessed_at": now, "notes": ""}
         for sid, levels in profiles.items()
@@ -211,7 +210,7 @@ def insert_employers(session: Session, records: Sequence[EmployerRecord]) -> dic
     are read afterwards, whoever wrote the row. The first writer's details stand."""
     if not records:
         return {}
-    now = utcnow()
+    now = clock.utcnow()
     rows = [employer_values(r) | {"created_at": now, "updated_at": now} for r in records]
     table = table_of(Employer)
     statement: Any
@@ -293,7 +292,7 @@ def insert_postings(
     session: Session, records: Sequence[tuple[PostingRecord, int]]
 ) -> dict[str, int]:
     """Insert postings, each with its employer's row id; return external id -> row id."""
-    now = utcnow()
+    now = clock.utcnow()
     _insert(
         session,
         Posting,

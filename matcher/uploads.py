@@ -5,8 +5,8 @@ An upload is stored under a random token (``<token>.xlsx`` or ``.csv``, beside a
 of the instance directory. The import is confirmed by token: only by the person who
 uploaded it, for the campaign it was uploaded to, while the file is still there with the
 same sha256. While it is imported the file is moved aside, so that a second confirmation
-(a double click, another tab) finds nothing to import. Uploads older than a day are removed
-whenever a new one arrives.
+(a double click, another tab) finds nothing to import. Uploads older than a day (by the
+service's clock) are removed whenever a new one arrives.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import json
 import os
 import re
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from matcher import clock
 from matcher.imports.service import ImportReport
 
 __all__ = [
@@ -90,22 +90,23 @@ def store(
     sweep(directory)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = secrets.token_hex(16)
-    path = directory / f"{token}{suffix}"
-    digest = hashlib.sha256()
-    with path.open("xb") as out:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
     upload = Upload(
         token=token,
-        path=path,
+        path=directory / f"{token}{suffix}",
         kind=kind,
         campaign_id=campaign_id,
         file_name=_clean_name(file_name),
-        sha256=digest.hexdigest(),
+        sha256="",
         user_id=user_id,
-        uploaded_at=datetime.now(UTC),
+        uploaded_at=clock.utcnow(),
     )
+    _write_meta(upload)  # the record first: a stored file never lies there without one
+    digest = hashlib.sha256()
+    with upload.path.open("xb") as out:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    upload = replace(upload, sha256=digest.hexdigest())
     _write_meta(upload)
     return upload
 
@@ -205,25 +206,42 @@ def import_held(upload: Upload, run: Callable[[Path], ImportReport]) -> ImportRe
         raise
     if report.written:
         claimed.unlink()
-        _write_meta(replace(upload, imported_at=datetime.now(UTC)))
+        _write_meta(replace(upload, imported_at=clock.utcnow()))
     else:
         os.replace(claimed, upload.path)
     return report
 
 
-def sweep(directory: Path, *, now: float | None = None) -> int:
-    """Remove the uploads (files, records, claimed files) older than a day; how many files."""
+def sweep(directory: Path) -> int:
+    """Remove the uploads stored more than a day ago, and any file left without its record;
+    returns how many files went.
+
+    Age is read from each upload's record (``uploaded_at``, on the service's clock), not
+    from the file system's times, which follow the machine's clock. A record is written
+    before its file, so a file whose record is gone was being forgotten: it goes too."""
     if not directory.is_dir():
         return 0
-    cutoff = (time.time() if now is None else now) - MAX_AGE_SECONDS
+    cutoff = clock.utcnow() - timedelta(seconds=MAX_AGE_SECONDS)
+    names = [path.name for path in directory.iterdir() if _STORED.fullmatch(path.name)]
+    kept: dict[str, bool] = {}
     removed = 0
-    for path in directory.iterdir():
-        if not _STORED.fullmatch(path.name):
+    for name in names:
+        token = name[:32]
+        if token not in kept:
+            kept[token] = _stored_after(directory, token, cutoff)
+        if kept[token]:
             continue
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
+            (directory / name).unlink()
+            removed += 1
         except FileNotFoundError:  # another worker removed it first
             continue
     return removed
+
+
+def _stored_after(directory: Path, token: str, cutoff: datetime) -> bool:
+    try:
+        meta = json.loads(_meta_path(directory, token).read_text(encoding="utf-8"))
+        return datetime.fromisoformat(meta["uploaded_at"]) >= cutoff
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from matcher import schema
+from matcher import clock, schema
 from matcher.db import make_engine
 from matcher.identifiers import Vault
 
@@ -34,6 +34,17 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in ("DATABASE_URL", "JOBBRIDGE_ENV", "SECRET_KEY", "JOBBRIDGE_DATA_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("JOBBRIDGE_INSTANCE", str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[clock.FrozenClock]:
+    """The process's clock stopped at 12:00 in Beijing on the session's day
+    (``tests.helpers.TODAY``); a test sets or advances it. Everything the application
+    stamps or compares reads it, in every thread."""
+    from tests.helpers import noon
+
+    with clock.frozen(noon()) as stopped:
+        yield stopped
 
 
 @pytest.fixture

@@ -1,15 +1,17 @@
-"""Small factories for test data: valid identifiers, import rows, and real files."""
+"""Small factories for test data: moments on the service's clock, valid identifiers, import
+rows, and real files."""
 
 from __future__ import annotations
 
 import csv
 import io
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from matcher import clock
 from matcher.identifiers import check_character
 
 SEEKER_HEADERS = [
@@ -46,6 +48,23 @@ POSTING_HEADERS = [
     "截止日期",
     "便利条件",
 ]
+
+
+# The test session's day in Beijing: the real date when the tests were collected (under
+# faketime, the shifted one). Tests place their data and their frozen clocks relative to it,
+# never at a fixed calendar date, so the suite passes on any day; a session that runs past
+# midnight still sees one day.
+TODAY = clock.today()
+
+
+def noon(days: int = 0) -> datetime:
+    """12:00 in the service's timezone, ``days`` after the session's day."""
+    return datetime.combine(TODAY + timedelta(days=days), time(12), tzinfo=clock.service_zone())
+
+
+def monday_noon(weeks: int = 0) -> datetime:
+    """12:00 on the Monday of the session's week, ``weeks`` later."""
+    return noon(7 * weeks - TODAY.weekday())
 
 
 def id_number(n: int, *, area: str = "520102", birth: date = date(2001, 5, 17)) -> str:
@@ -93,7 +112,7 @@ def posting_row(n: int, **changes: str) -> dict[str, str]:
         "月薪下限": "3000",
         "月薪上限": "4500",
         "招聘人数": "2",
-        "截止日期": (date.today() + timedelta(days=60)).isoformat(),
+        "截止日期": (TODAY + timedelta(days=60)).isoformat(),
         "便利条件": "无障碍通道",
     }
     row.update(changes)

@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import time
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,13 @@ from matcher.db import make_engine, read_session, write_session
 from matcher.models import Campaign, Employer, FairListing, Posting, PostingCampaign
 from matcher.occupations import occupations
 from tests.conftest import CI
+from tests.helpers import TODAY
 from tests.webapp import make_app, signed_in
 from web import pdf as pdf_engine
 from web.i18n import LANG_COOKIE
 
+FAIR_DAY = TODAY + timedelta(days=3)  # a fair still to come
+DEADLINE = TODAY + timedelta(days=29)
 VENUE_NOTES = "展厅入口有坡道和电梯，现场提供手语翻译和读屏设备"
 
 # --- content -------------------------------------------------------------------------------
@@ -75,7 +78,7 @@ def world(engine):
                 work_modes=["full_time", "remote"],
                 education_min="associate",
                 graduate_only=True,
-                deadline=date(2026, 12, 31),
+                deadline=DEADLINE,
                 requirements="熟悉电脑操作，能使用读屏软件",
             ),
             "service": _posting(session, yi, 2, "客服专员", category="customer_service_online"),
@@ -88,7 +91,7 @@ def world(engine):
             name="2026届残疾人高校毕业生专场招聘会",
             kind="graduate_fair",
             organizer="贵阳市残疾人联合会",
-            starts_on=date(2026, 12, 5),
+            starts_on=FAIR_DAY,
             venue="贵阳国际会议展览中心",
             venue_accessibility=VENUE_NOTES,
             area_code="520100",
@@ -132,7 +135,7 @@ def test_without_a_listing_the_campaign_postings_are_grouped_and_sorted(engine, 
     assert (content.postings, content.openings) == (4, 4)
     assert content.venue_accessibility == VENUE_NOTES
     assert content.kind == "高校毕业生专场" and content.area == "贵州省贵阳市"
-    assert content.organizer == "贵阳市残疾人联合会" and content.starts_on == date(2026, 12, 5)
+    assert content.organizer == "贵阳市残疾人联合会" and content.starts_on == FAIR_DAY
 
 
 def test_a_listing_replaces_the_campaign_postings(engine, world):
@@ -165,7 +168,7 @@ def test_names_pay_and_marks_in_english(engine, world):
     assert entry.education == "Junior college"
     assert entry.work_modes == ("Full-time", "Remote")
     assert entry.accommodations == ("Screen reader", "Flexible hours")
-    assert entry.graduate_only and entry.deadline == date(2026, 12, 31)
+    assert entry.graduate_only and entry.deadline == DEADLINE
     assert entry.requirements == "熟悉电脑操作，能使用读屏软件"
     assert entry.area == "贵州省贵阳市南明区"
     assert postings["客服专员"].pay == "Negotiable" and not postings["客服专员"].graduate_only

@@ -3,10 +3,8 @@ uploading a postings file into a campaign: preview, confirm, and the screening f
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import time
 from datetime import date
 from pathlib import Path
 
@@ -223,7 +221,7 @@ def test_a_preview_shows_outcomes_duplicates_and_findings(engine, vault, tmp_pat
 # --- held uploads ------------------------------------------------------------------------
 
 
-def test_uploads_are_held_by_token_checked_and_swept(tmp_path):
+def test_uploads_are_held_by_token_checked_and_swept(tmp_path, frozen_clock):
     folder = tmp_path / "uploads"
     source = write_csv(tmp_path / "p.csv", [posting_row(1)])
     with source.open("rb") as stream:
@@ -257,9 +255,11 @@ def test_uploads_are_held_by_token_checked_and_swept(tmp_path):
         old = uploads.store(
             folder, source=stream, file_name="a.csv", kind="postings", campaign_id=7, user_id=3
         )
-    day_ago = time.time() - uploads.MAX_AGE_SECONDS - 60
-    for path in folder.iterdir():
-        os.utime(path, (day_ago, day_ago))
+    stray = folder / f"{secrets.token_hex(16)}.csv"  # a file whose record is gone
+    stray.write_bytes(b"x")
+    frozen_clock.advance(seconds=uploads.MAX_AGE_SECONDS - 60)
+    assert uploads.sweep(folder) == 1 and not stray.exists()  # the old upload is kept
+    frozen_clock.advance(seconds=120)  # a day after it was stored, on the service's clock
     with source.open("rb") as stream:
         new = uploads.store(
             folder, source=stream, file_name="b.csv", kind="postings", campaign_id=7, user_id=3

@@ -18,8 +18,7 @@ from matcher.kpi import dashboard, quarter_start
 from matcher.models import ServiceRecord, User
 from matcher.records import SeekerRecord
 from matcher.store import insert_seekers
-
-TODAY = date(2026, 11, 22)
+from tests.helpers import TODAY
 
 
 def _seeker(n: int, area: str, **changes: object) -> SeekerRecord:
@@ -36,7 +35,7 @@ def _seeker(n: int, area: str, **changes: object) -> SeekerRecord:
 
 
 @pytest.fixture
-def world(engine, vault):
+def world(engine, vault, frozen_clock):
     """Two case workers in two districts of Guiyang, a supervisor of the city, and five
     seekers at different stages of the "four ones"."""
     with write_session(engine) as session:
@@ -144,7 +143,8 @@ def test_dashboard_figures(engine, world):
     assert total.filing_rate == pytest.approx(0.6)
     assert {a.area_code for a in figures.areas} == {"520102", "520103"}
     assert own.total.seekers == 1
-    assert quarter_start(TODAY) == date(2026, 10, 1)
+    assert quarter_start(date(2026, 11, 22)) == date(2026, 10, 1)
+    assert quarter_start(date(2027, 1, 1)) == date(2027, 1, 1)
 
 
 def test_service_records_are_validated_field_by_field(engine, world):
@@ -168,7 +168,7 @@ def test_service_records_are_validated_field_by_field(engine, world):
             viewer=viewers["w2"],  # not their seeker
             seeker_id=ids["C-2"],
             kind="follow_up",
-            served_on="2026-11-01",
+            served_on=str(TODAY - timedelta(days=21)),
             notes="",
             next_follow_up="",
             today=TODAY,
@@ -179,7 +179,7 @@ def test_service_records_are_validated_field_by_field(engine, world):
             viewer=viewers["boss"],  # supervisors read only
             seeker_id=ids["C-2"],
             kind="follow_up",
-            served_on="2026-11-01",
+            served_on=str(TODAY - timedelta(days=21)),
             notes="",
             next_follow_up="",
             today=TODAY,
@@ -223,14 +223,11 @@ def test_an_assessment_replaces_the_defaults_and_counts_as_one_of_the_four(engin
 
 
 def test_the_dashboard_reads_todays_snapshot_and_else_computes_live(engine, world):
-    from datetime import UTC, datetime
-
     from matcher import jobs
     from matcher.kpi import current
 
     ids, viewers = world
-    noon = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # 12:00 in Beijing on TODAY
-    assert jobs.run(jobs.JobContext(engine, clock=lambda: noon), "kpi_snapshot", trigger="cli")
+    assert jobs.run(jobs.JobContext(engine), "kpi_snapshot", trigger="cli")
     with write_session(engine) as session:  # a change after the snapshot
         session.add(ServiceRecord(seeker_id=ids["C-4"], kind="info_check", served_on=TODAY))
     boss = viewers["boss"]

@@ -1,15 +1,19 @@
-"""One "today" for web pages and jobs: the date in the schedule's timezone (Beijing),
-whatever the server's own clock says, checked on both sides of midnight in Beijing while
-it is still the same day in UTC."""
+"""One clock for the web pages, the jobs and the command line: every moment from
+``matcher.clock``, and one "today", the date in the schedule's timezone (Beijing), whatever
+the server's own clock says, checked on both sides of midnight in Beijing while it is
+still the same day in UTC."""
 
 from __future__ import annotations
 
 import os
+import re
+import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from matcher import clock, jobs
@@ -20,9 +24,10 @@ from matcher.records import SeekerRecord
 from matcher.store import insert_seekers
 from tests.webapp import DEMO_PASSWORD, make_app, signed_in
 
-BEFORE = datetime(2026, 11, 22, 15, 59, tzinfo=UTC)  # 23:59 on the 22nd in Beijing
-AFTER = datetime(2026, 11, 22, 16, 1, tzinfo=UTC)  # 00:01 on the 23rd in Beijing, 22nd in UTC
-FOLLOW_UP = date(2026, 11, 22)
+DAY = datetime.now(UTC).date()  # the real date (under faketime, the shifted one)
+BEFORE = datetime.combine(DAY, datetime.min.time(), UTC) + timedelta(hours=15, minutes=59)
+AFTER = BEFORE + timedelta(minutes=2)  # 00:01 on the next day in Beijing, still DAY in UTC
+FOLLOW_UP = DAY
 
 
 @pytest.fixture
@@ -36,13 +41,29 @@ def server_on_utc(monkeypatch):
         time.tzset()
 
 
-def test_today_is_the_date_in_beijing_not_on_the_servers_clock(server_on_utc, monkeypatch):
-    monkeypatch.setattr(clock, "utcnow", lambda: AFTER)
-    assert datetime.fromtimestamp(AFTER.timestamp()).date() == date(2026, 11, 22)  # local: UTC
-    assert clock.today() == date(2026, 11, 23)
-    assert clock.today(at=BEFORE) == date(2026, 11, 22)
-    assert clock.now().utcoffset().total_seconds() == 8 * 3600  # type: ignore[union-attr]
-    assert jobs.JobContext(engine=None, clock=lambda: AFTER).today() == date(2026, 11, 23)  # type: ignore[arg-type]
+def test_today_is_the_date_in_beijing_not_on_the_servers_clock(server_on_utc):
+    with clock.frozen(AFTER):
+        assert datetime.fromtimestamp(AFTER.timestamp()).date() == DAY  # local time: UTC
+        assert clock.today() == DAY + timedelta(days=1)
+        assert clock.today(at=BEFORE) == DAY
+        assert clock.now().utcoffset() == timedelta(hours=8)
+        assert clock.utcnow() == AFTER and clock.utcnow().utcoffset() == timedelta(0)
+        assert clock.timestamp() == int(AFTER.timestamp())
+
+
+def test_a_frozen_clock_is_the_processs_in_every_thread_and_is_put_back():
+    seen = []
+    with clock.frozen(AFTER) as stopped:
+        worker = threading.Thread(target=lambda: seen.append(clock.utcnow()))
+        worker.start()
+        worker.join()
+        stopped.advance(minutes=5)
+        assert clock.utcnow() == AFTER + timedelta(minutes=5)
+    assert seen == [AFTER]
+    assert isinstance(clock.current(), clock.SystemClock)
+    assert abs(clock.utcnow() - datetime.now(UTC)) < timedelta(seconds=5)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        clock.FrozenClock(datetime(2030, 1, 1))  # a naive moment says nothing
 
 
 def test_the_zone_is_the_schedules(tmp_path, monkeypatch):
@@ -51,8 +72,9 @@ def test_the_zone_is_the_schedules(tmp_path, monkeypatch):
     monkeypatch.setenv("JOBBRIDGE_SCHEDULE_FILE", str(schedule))
     clock.service_zone.cache_clear()
     try:
-        assert clock.today(at=AFTER) == date(2026, 11, 22)
-        assert jobs.JobContext(engine=None).zone.key == "UTC"  # type: ignore[arg-type]
+        assert clock.today(at=AFTER) == DAY
+        with clock.frozen(AFTER):
+            assert clock.today() == DAY and clock.now().utcoffset() == timedelta(0)
     finally:
         monkeypatch.undo()
         clock.service_zone.cache_clear()
@@ -61,7 +83,7 @@ def test_the_zone_is_the_schedules(tmp_path, monkeypatch):
 
 @pytest.fixture
 def one_follow_up(engine, vault):
-    """A case worker whose one seeker has a follow-up due on the 22nd."""
+    """A case worker whose one seeker has a follow-up due on DAY."""
     with write_session(engine) as session:
         worker = User(
             username="cw",
@@ -89,7 +111,7 @@ def one_follow_up(engine, vault):
             ServiceRecord(
                 seeker_id=ids["Z-1"],
                 kind="info_check",
-                served_on=date(2026, 11, 1),
+                served_on=DAY - timedelta(days=21),
                 next_follow_up=FOLLOW_UP,
                 worker_id=worker.id,
             )
@@ -104,7 +126,8 @@ def test_web_and_jobs_agree_across_midnight_in_beijing(
     worker, seeker = one_follow_up
     beijing = moment.astimezone(clock.service_zone()).date()
     # the job, at that moment
-    outcome = jobs.run(jobs.JobContext(engine, clock=lambda: moment), "reminders", trigger="cli")
+    with clock.frozen(moment):
+        outcome = jobs.run(jobs.JobContext(engine), "reminders", trigger="cli")
     assert outcome.status == "succeeded"
     with read_session(engine) as session:
         reminder = session.execute(
@@ -114,12 +137,95 @@ def test_web_and_jobs_agree_across_midnight_in_beijing(
     assert (seeker in reminder.seekers["overdue"]) is overdue
     assert (seeker in reminder.seekers["due"]) is not overdue
     # the web pages, at the same moment
-    monkeypatch.setattr(clock, "utcnow", lambda: moment)
-    app = make_app(monkeypatch, database_url)
-    client = signed_in(app, "cw")
-    listed = client.get("/caseload/?overdue=1").get_data(as_text=True)
-    export = client.get("/caseload/export?format=csv&overdue=1")
-    app.extensions["jobbridge.engine"].dispose()
+    with clock.frozen(moment):
+        app = make_app(monkeypatch, database_url)
+        client = signed_in(app, "cw")
+        listed = client.get("/caseload/?overdue=1").get_data(as_text=True)
+        export = client.get("/caseload/export?format=csv&overdue=1")
+        app.extensions["jobbridge.engine"].dispose()
     assert ("午夜" in listed) is overdue
     assert f"caseload-{beijing.isoformat()}.csv" in export.headers["Content-Disposition"]
     assert ("午夜" in export.get_data().decode("utf-8-sig")) is overdue
+
+
+def test_four_hundred_days_ahead_the_jobs_caseload_reminders_and_standings_agree(
+    engine, vault, database_url, frozen_clock, monkeypatch
+):
+    """The whole day's work with the clock 400 days ahead of the real date: the demo is
+    made then, every scheduled job runs for that day's slot, and the caseload, the
+    reminders and the standings agree with each other and with that day."""
+    from matcher import demo, standings
+    from matcher.access import Viewer
+    from matcher.caseload import CaseloadFilter, caseload, follow_ups
+    from matcher.job_requests import CHANGES, Debounce, request
+    from matcher.models import JobRun, Posting
+    from tests.helpers import noon
+
+    frozen_clock.set(noon(400))
+    day = clock.today()
+    assert day == DAY + timedelta(days=400) or day == DAY + timedelta(days=401)
+    demo.load(engine, vault, seekers=200, postings=80, seed=4)
+    ctx = jobs.JobContext(engine)
+    for name in jobs.SCHEDULED:
+        assert jobs.scheduled(ctx, name).status == "succeeded", name
+    with read_session(engine) as session:
+        slots = dict(session.execute(select(col(JobRun.job), col(JobRun.slot))).all())
+        worker = session.execute(select(User).where(col(User.username) == "caseworker")).one()[0]
+        viewer = Viewer.of(worker)
+        found = follow_ups(session, viewer=viewer, today=day)
+        overdue = caseload(session, viewer=viewer, today=day, where=CaseloadFilter(overdue=True))
+        reminder = session.execute(
+            select(Reminder).where(col(Reminder.worker_id) == worker.id)
+        ).scalar_one()
+        connection = session.connection()
+        ids = list(session.execute(select(col(ServiceRecord.seeker_id)).distinct()).scalars())
+        assert standings.stale(connection) == []
+        assert standings.stored(connection, ids) == {
+            i: standings.live(connection, [i]).get(i, standings.NOTHING) for i in ids
+        }
+        expired = session.execute(
+            select(func.count()).where(col(Posting.status) == "open", col(Posting.deadline) < day)
+        ).scalar_one()
+    assert slots["full_refresh"] == slots["kpi_snapshot"] == str(day)
+    assert slots["close_postings"].startswith(str(day))
+    assert expired == 0  # closed at their deadline, on that day's calendar
+    assert reminder.day == day and reminder.made_at == frozen_clock.utcnow()
+    assert sorted(reminder.seekers["overdue"]) == sorted(found.overdue)
+    assert overdue.total == reminder.overdue == len(found.overdue) > 0
+    # an edit stamped by that clock is taken up once it has been quiet for the debounce
+    with write_session(engine) as session:
+        request(session, CHANGES, reason="seeker file")
+    debounce = Debounce(quiet=timedelta(seconds=30))
+    assert jobs.take_requests(ctx, debounce) == []
+    frozen_clock.advance(seconds=31)
+    assert [o.status for o in jobs.take_requests(ctx, debounce)] == ["succeeded"]
+    # and the case worker's page, at that moment, counts what the reminder counts
+    app = make_app(monkeypatch, database_url)
+    page = signed_in(app, "caseworker").get("/caseload/?overdue=1").get_data(as_text=True)
+    app.extensions["jobbridge.engine"].dispose()
+    n = reminder.overdue
+    assert f"其中 {n} 人回访已逾期" in page  # the list's own count
+    assert f"回访逾期：{n} 人" in page  # and the day's reminder beside it
+
+
+WALL_CLOCK = re.compile(
+    r"datetime\.now\(|datetime\.utcnow\(|date\.today\(|time\.time\(|time\.localtime\("
+    r"|func\.now\(|func\.current_(date|timestamp)|CURRENT_(DATE|TIMESTAMP)|(?<![.\w])now\(\)"
+    r"|datetime\('now'|date\('now'"
+)
+
+
+def test_nothing_but_the_clock_reads_the_wall_clock_or_the_databases():
+    """Every moment the service writes or compares comes from matcher.clock: no other module
+    of matcher/ or web/ reads the machine's time, and no SQL asks the database server for
+    its own (a PostgreSQL server keeps real time whatever the process is told)."""
+    root = Path(clock.__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for package in ("matcher", "web")
+        for path in sorted((root / package).rglob("*.py"))
+        if path != Path(clock.__file__).resolve()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if WALL_CLOCK.search(line)
+    ]
+    assert found == []

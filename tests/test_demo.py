@@ -1,7 +1,6 @@
 """The demo generator: deterministic, realistic shares, valid data, every kind present."""
 
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -14,8 +13,7 @@ from matcher.models import Campaign, Jobseeker, Posting, PostingCampaign, Servic
 from matcher.occupations import occupations
 from matcher.passwords import verify_password
 from matcher.profiles import bridged_levels, default_capacity
-
-TODAY = date(2026, 11, 22)
+from tests.helpers import TODAY
 
 
 def test_the_same_seed_gives_the_same_data():

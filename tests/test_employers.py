@@ -470,7 +470,7 @@ def test_the_list_page(app, web_world):
 def test_the_list_page_pages(app, web_world, demo_database_url):
     engine = make_engine(demo_database_url)
     with Session(engine) as session:
-        total = list_employers(session, where=EmployerFilter(), today=date.today(), limit=1).total
+        total = list_employers(session, where=EmployerFilter(), today=TODAY, limit=1).total
     engine.dispose()
     assert total > 50, "the demo has more than a page of employers below the quota"
     worker = signed_in(app, "caseworker")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from matcher import fairs, jobs
+from matcher import clock, fairs, jobs
 from matcher.access import Viewer, area_prefix
 from matcher.db import read_session, write_session
 from matcher.job_requests import Debounce
@@ -31,15 +30,13 @@ from matcher.models import (
 from matcher.ranker.engine import Ranker
 from matcher.ranking_inputs import load_postings
 
-NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
-
 
 @pytest.fixture
-def demo_engine(engine, vault):
+def demo_engine(engine, vault, frozen_clock):
     from matcher import demo
 
     demo.load(engine, vault, seekers=400, postings=150, seed=11)
-    ctx = jobs.JobContext(engine, clock=lambda: NOON)
+    ctx = jobs.JobContext(engine)
     assert jobs.run(ctx, "full_refresh", trigger="cli").status == "succeeded"
     return engine
 
@@ -86,9 +83,14 @@ def build(engine, organizer: Viewer, campaign: Campaign) -> list[int]:
 
 
 def analyse(engine) -> None:
-    ctx = jobs.JobContext(engine, clock=lambda: NOON)
+    """The scheduler takes the fair's request up; the next change comes a moment later
+    (on a frozen clock it would carry the analysis's own time, and not count as newer)."""
+    ctx = jobs.JobContext(engine)
     outcomes = jobs.take_requests(ctx, Debounce())
     assert [o.status for o in outcomes if o.counts.get("fairs")] == ["succeeded"]
+    stopped = clock.current()
+    assert isinstance(stopped, clock.FrozenClock)
+    stopped.advance(seconds=5)
 
 
 def test_the_listing_change_is_pending_until_the_analysis_runs(demo_engine):
@@ -117,10 +119,10 @@ def test_fit_figures_agree_with_the_feasibility_matrix(demo_engine, scope):
     campaign = quarterly_fair(demo_engine) if scope == "city" else province_campaign(demo_engine)
     listed = build(demo_engine, organizer, campaign)
     analyse(demo_engine)
-    ctx = jobs.JobContext(demo_engine, clock=lambda: NOON)
+    ctx = jobs.JobContext(demo_engine)
     warm, seekers = ctx.refresher.current()
     with read_session(demo_engine) as session:
-        postings = load_postings(session, today=ctx.today(), ids=listed)
+        postings = load_postings(session, today=clock.today(), ids=listed)
         stored = {
             row.posting_id: (row.fits, row.fits_in_area)
             for row in session.execute(
@@ -285,7 +287,7 @@ def test_only_organizers_and_admins_build_and_closed_postings_are_not_listed(dem
 def test_the_daily_run_covers_fairs_to_come_once_per_day(demo_engine):
     organizer, campaign = viewer_of(demo_engine, "organizer"), quarterly_fair(demo_engine)
     build(demo_engine, organizer, campaign)
-    ctx = jobs.JobContext(demo_engine, clock=lambda: NOON)
+    ctx = jobs.JobContext(demo_engine)
     first = jobs.scheduled(ctx, "fair_analysis")
     assert first.status == "succeeded" and first.counts["fairs"] >= 1
     assert jobs.scheduled(ctx, "fair_analysis").reason == "slot done"

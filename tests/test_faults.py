@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from matcher.imports import import_file
 from matcher.models import JobRun, Jobseeker, Recommendation, RefreshRun, User
 from matcher.profiles import dimension_keys
 from tests.conftest import TEST_DATA_KEY
-from tests.helpers import posting_row, write_csv
+from tests.helpers import TODAY, posting_row, write_csv
 
 pytestmark = pytest.mark.slow
 JOBBRIDGE = [str(Path(sys.executable).with_name("jobbridge"))]
@@ -240,7 +239,7 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
                 levels=levels,
                 notes=f"assessed by thread {k}",
                 version=version,
-                today=date.today(),
+                today=TODAY,
             )
 
     def editor(k: int) -> None:
@@ -261,7 +260,7 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
                         served_on="2026-11-20",
                         notes="call",
                         next_follow_up="",
-                        today=date.today(),
+                        today=TODAY,
                     )
         except seeker_file.Stale:
             stale.append(k)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
-from matcher import jobs
+from matcher import clock, jobs
 from matcher.access import Viewer
 from matcher.db import read_session, write_session
 from matcher.job_history import NotAllowed, ask, latest_failures
@@ -32,20 +32,26 @@ from matcher.models import (
     User,
     WeeklyChange,
 )
-
-NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, a Monday
+from tests.helpers import monday_noon
 
 
 @pytest.fixture
-def demo_engine(engine, vault):
+def now(frozen_clock):
+    """The clock at 12:00 on this week's Monday (the weekly list is of the week before)."""
+    frozen_clock.set(monday_noon())
+    return frozen_clock
+
+
+@pytest.fixture
+def demo_engine(engine, vault, now):
     from matcher import demo
 
     demo.load(engine, vault, seekers=250, postings=90, seed=5)
     return engine
 
 
-def context(engine, at: datetime = NOON) -> jobs.JobContext:
-    return jobs.JobContext(engine, clock=lambda: at)
+def context(engine) -> jobs.JobContext:
+    return jobs.JobContext(engine)
 
 
 def active_pairs(engine) -> set[tuple[int, int]]:
@@ -68,7 +74,7 @@ def runs(engine, job: str) -> list[JobRun]:
         )
 
 
-def test_a_scheduled_run_is_recorded_and_its_slot_runs_once(demo_engine):
+def test_a_scheduled_run_is_recorded_and_its_slot_runs_once(demo_engine, now):
     ctx = context(demo_engine)
     first = jobs.scheduled(ctx, "full_refresh")
     assert first.status == "succeeded" and first.counts["recommendations"] > 0
@@ -77,16 +83,23 @@ def test_a_scheduled_run_is_recorded_and_its_slot_runs_once(demo_engine):
     assert again.status == "skipped" and again.reason == "slot done"
     assert active_pairs(demo_engine) == pairs
     (run,) = runs(demo_engine, "full_refresh")
-    assert run.status == "succeeded" and run.slot == "2026-11-23" and run.trigger == "schedule"
+    assert (
+        run.status == "succeeded" and run.slot == str(clock.today()) and run.trigger == "schedule"
+    )
     assert run.duration_s is not None and run.finished_at is not None
     assert run.counts["recommendations"] == first.counts["recommendations"]
-    next_day = jobs.scheduled(context(demo_engine, NOON + timedelta(days=1)), "full_refresh")
+    now.advance(days=1)  # the next day is a new slot
+    next_day = jobs.scheduled(ctx, "full_refresh")
     assert next_day.status == "succeeded"
-    assert active_pairs(demo_engine) == pairs  # nothing changed: the same recommendations
+    assert [r.slot for r in runs(demo_engine, "full_refresh")] == [
+        str(clock.today() - timedelta(days=1)),
+        str(clock.today()),
+    ]
 
 
-def test_rerunning_a_slot_by_hand_changes_nothing(demo_engine):
-    ctx = context(demo_engine, datetime.now(UTC) + timedelta(days=7))  # this week is "last"
+def test_rerunning_a_slot_by_hand_changes_nothing(demo_engine, now):
+    now.advance(days=7)  # the demo's week is "last week"
+    ctx = context(demo_engine)
     jobs.run(ctx, "full_refresh", trigger="cli")
     for name in ("kpi_snapshot", "reminders", "weekly_changes", "close_postings"):
         first = jobs.run(ctx, name, trigger="cli")
@@ -116,7 +129,7 @@ def test_a_job_whose_lock_is_held_skips_with_a_log_line(demo_engine, caplog):
     # the put-off slot runs once the lock is free, and only once
     with read_session(demo_engine) as session:
         (left,) = session.execute(select(JobRequest)).scalars().all()
-    assert left.job == "full_refresh" and left.slot == "2026-11-23"
+    assert left.job == "full_refresh" and left.slot == str(clock.today())
     outcomes = jobs.take_requests(ctx, Debounce())
     assert [o.status for o in outcomes] == ["succeeded"]
     assert jobs.scheduled(ctx, "full_refresh").reason == "slot done"
@@ -172,7 +185,7 @@ def test_a_sqlite_lease_whose_holder_died_lapses(tmp_path):
             JobLease(
                 name="refresh",
                 holder="elsewhere:1:dead",
-                expires_at=datetime.now(UTC) + timedelta(seconds=1),
+                expires_at=clock.utcnow() + timedelta(seconds=1),
             )
         )
     with job_lock(engine, "refresh") as held:
@@ -193,13 +206,13 @@ def test_a_failed_run_is_recorded_and_shown(demo_engine, monkeypatch):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setitem(jobs.JOBS, "kpi_snapshot", Job("kpi_snapshot", broken))
-    outcome = jobs.run(ctx, "kpi_snapshot", trigger="schedule", slot="2026-11-23")
+    outcome = jobs.run(ctx, "kpi_snapshot", trigger="schedule", slot=str(clock.today()))
     assert outcome.status == "failed" and "the disk is full" in (outcome.error or "")
     with read_session(demo_engine) as session:
         (failure,) = latest_failures(session)
     assert failure.job == "kpi_snapshot" and failure.error == "RuntimeError: the disk is full"
     monkeypatch.undo()
-    assert jobs.run(ctx, "kpi_snapshot", trigger="schedule", slot="2026-11-23").status == (
+    assert jobs.run(ctx, "kpi_snapshot", trigger="schedule", slot=str(clock.today())).status == (
         "succeeded"  # a failed slot is not "done"
     )
     with read_session(demo_engine) as session:
@@ -253,7 +266,9 @@ def test_closing_postings_withdraws_them_from_recommendations(demo_engine):
         ).scalars()
         expired, filled = list(held)
         session.execute(
-            update(Posting).where(col(Posting.id) == expired).values(deadline=date(2026, 11, 22))
+            update(Posting)
+            .where(col(Posting.id) == expired)
+            .values(deadline=clock.today() - timedelta(days=1))
         )
         session.execute(update(Posting).where(col(Posting.id) == filled).values(openings=0))
     outcome = jobs.run(ctx, "close_postings", trigger="cli")
@@ -282,13 +297,13 @@ def test_the_kpi_snapshot_holds_the_dashboard_figures_per_area(demo_engine):
     jobs.run(ctx, "kpi_snapshot", trigger="cli")
     admin = Viewer(id=0, username="a", role="admin")
     with read_session(demo_engine) as session:
-        live = dashboard(session, viewer=admin, today=ctx.today())
+        live = dashboard(session, viewer=admin, today=clock.today())
         ((day, figures),) = trend(session, viewer=admin)
         supervisor = session.execute(
             select(User).where(col(User.username) == "supervisor")
         ).scalar_one()
         ((_, theirs),) = trend(session, viewer=Viewer.of(supervisor))
-    assert day == date(2026, 11, 23)
+    assert day == clock.today()
     assert figures == live.total
     assert 0 < theirs.seekers < figures.seekers  # a supervisor sees their areas only
 
@@ -310,14 +325,13 @@ def test_reminders_list_each_case_workers_follow_ups(demo_engine):
             .all()
         )
         session.execute(delete(ServiceRecord).where(col(ServiceRecord.seeker_id).in_(seekers)))
-        for seeker_id, follow_up in zip(
-            seekers, (date(2026, 11, 23), date(2026, 11, 1)), strict=True
-        ):
+        today = clock.today()
+        for seeker_id, follow_up in zip(seekers, (today, today - timedelta(days=22)), strict=True):
             session.add(
                 ServiceRecord(
                     seeker_id=seeker_id,
                     kind="follow_up",
-                    served_on=date(2026, 10, 1),
+                    served_on=today - timedelta(days=53),
                     next_follow_up=follow_up,
                 )
             )
@@ -332,9 +346,9 @@ def test_reminders_list_each_case_workers_follow_ups(demo_engine):
     assert reminder.due == len(reminder.seekers["due"])
 
 
-def test_the_weekly_change_list_names_new_closed_changed_and_unfit(demo_engine):
-    ctx = context(demo_engine)
-    last_week = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday of the week before
+def test_the_weekly_change_list_names_new_closed_changed_and_unfit(demo_engine, now):
+    ctx, monday = context(demo_engine), now.utcnow()
+    last_week = monday - timedelta(days=5)  # Wednesday of the week before
     with write_session(demo_engine) as session:
         new, closed = session.execute(select(col(Posting.id)).limit(2)).scalars().all()
         session.execute(update(Posting).where(col(Posting.id) == new).values(created_at=last_week))
@@ -343,14 +357,15 @@ def test_the_weekly_change_list_names_new_closed_changed_and_unfit(demo_engine):
             .where(col(Posting.id) == closed)
             .values(status="closed", closed_at=last_week)
         )
-    jobs.run(context(demo_engine, last_week), "full_refresh", trigger="cli")
-    with write_session(demo_engine) as session:  # the refresh ran then (its clock is real)
-        session.execute(update(Jobseeker).values(matches_changed_at=last_week))
+    now.set(last_week)
+    jobs.run(ctx, "full_refresh", trigger="cli")  # it stamps the seekers it changed then
+    now.set(monday)
+    with read_session(demo_engine) as session:
         unfit = session.execute(
             select(col(RefreshRun.unfit_postings)).where(col(RefreshRun.kind) == "full")
         ).scalar_one()
     outcome = jobs.run(ctx, "weekly_changes", trigger="cli")
-    assert outcome.counts["week_start"] == "2026-11-16"
+    assert outcome.counts["week_start"] == str(clock.today() - timedelta(days=7))
     assert outcome.counts["new_postings"] >= 1 and outcome.counts["closed_postings"] == 1
     assert outcome.counts["changed_seekers"] > 0
     with read_session(demo_engine) as session:
@@ -406,37 +421,39 @@ def test_a_seekers_refresh_now_is_taken_up_by_the_scheduler(demo_engine):
     assert jobs.take_requests(ctx, Debounce()) == []
 
 
-def _edit_at(engine, moment: datetime) -> None:
-    with write_session(engine) as session:
-        session.add(JobRequest(job=CHANGES, reason="seeker file", requested_at=moment))
+def _edit(engine) -> None:
+    with write_session(engine) as session:  # stamped by the clock, as the web's edits are
+        request(session, CHANGES, reason="seeker file")
 
 
-def test_edits_are_debounced_into_one_incremental_refresh(demo_engine):
-    jobs.run(context(demo_engine), "full_refresh", trigger="cli")
-    start = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+def test_edits_are_debounced_into_one_incremental_refresh(demo_engine, now):
+    ctx = context(demo_engine)
+    jobs.run(ctx, "full_refresh", trigger="cli")
+    start = now.utcnow()
     debounce = Debounce(quiet=timedelta(seconds=30), longest=timedelta(minutes=5))
     ran = []
     for second in range(180):
-        now = start + timedelta(seconds=second)
+        now.set(start + timedelta(seconds=second))
         if second < 60 and second % 6 == 0:  # ten edits in the first minute
-            _edit_at(demo_engine, now)
+            _edit(demo_engine)
         if second % 5 == 0:  # the scheduler looks every 5 s
-            ran += jobs.take_requests(context(demo_engine, now), debounce)
+            ran += jobs.take_requests(ctx, debounce)
     assert [o.status for o in ran] == ["succeeded"]
     assert ran[0].counts["requests"] == 10
     (run,) = runs(demo_engine, CHANGES)
     assert run.trigger == "request"
 
 
-def test_a_steady_stream_of_edits_is_refreshed_within_the_longest_wait(demo_engine):
-    jobs.run(context(demo_engine), "full_refresh", trigger="cli")
-    start = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+def test_a_steady_stream_of_edits_is_refreshed_within_the_longest_wait(demo_engine, now):
+    ctx = context(demo_engine)
+    jobs.run(ctx, "full_refresh", trigger="cli")
+    start = now.utcnow()
     debounce = Debounce(quiet=timedelta(seconds=30), longest=timedelta(minutes=5))
     ran_at = []
     for second in range(0, 400, 10):  # an edit every 10 s: never 30 s of quiet
-        now = start + timedelta(seconds=second)
-        _edit_at(demo_engine, now)
-        if jobs.take_requests(context(demo_engine, now), debounce):
+        now.set(start + timedelta(seconds=second))
+        _edit(demo_engine)
+        if jobs.take_requests(ctx, debounce):
             ran_at.append(second)
     assert ran_at == [300]
 

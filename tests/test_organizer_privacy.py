@@ -13,13 +13,12 @@ import io
 import shutil
 import subprocess
 import zipfile
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from matcher import fairs, jobs
+from matcher import clock, fairs, jobs
 from matcher.access import Viewer
 from matcher.db import make_engine, read_session, write_session
 from matcher.models import (
@@ -37,7 +36,6 @@ from tests.webapp import make_app, signed_in
 from web.i18n import LANG_COOKIE
 from web.security import ANYONE, SIGNED_IN, policy_of
 
-NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 SENTINELS = {
     "id_number_masked": "SENTINEL-ID-4417",
     "cert_no_masked": "SENTINEL-CERT-8821",
@@ -79,7 +77,7 @@ def plant_sentinel(database_url: str) -> tuple[int, int, int]:
             campaign_id=fair,
             posting_ids=[p.id for p in own + others],
         )
-    jobs.run(jobs.JobContext(engine, clock=lambda: NOON), "fair_analysis", trigger="request")
+    jobs.run(jobs.JobContext(engine), "fair_analysis", trigger="request")
     with write_session(engine) as session:
         seeker = (
             session.execute(
@@ -97,7 +95,7 @@ def plant_sentinel(database_url: str) -> tuple[int, int, int]:
             .values(**SENTINELS)
         )
         session.add(
-            ServiceRecord(seeker_id=seeker, kind="follow_up", served_on=NOON.date(), notes=NOTE)
+            ServiceRecord(seeker_id=seeker, kind="follow_up", served_on=clock.today(), notes=NOTE)
         )
         profile = session.execute(
             select(CapabilityProfile).where(col(CapabilityProfile.seeker_id) == seeker)

@@ -2,21 +2,19 @@
 consent honoured, incremental and single-seeker runs, the command line."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from matcher import demo
+from matcher import clock, demo
 from matcher.cli import main
 from matcher.db import write_session
 from matcher.imports import import_file
-from matcher.models import Jobseeker, Posting, Recommendation, RefreshRun, utcnow
+from matcher.models import Jobseeker, Posting, Recommendation, RefreshRun
 from matcher.refresh import Refresher, full_refresh
-from tests.helpers import posting_row, write_csv
-
-TODAY = date.today()
+from tests.helpers import TODAY, posting_row, write_csv
 
 
 @pytest.fixture
@@ -74,7 +72,7 @@ def test_a_second_refresh_replaces_the_set_and_keeps_outcomes(loaded):
         session.execute(
             update(Recommendation)
             .where(Recommendation.id == sent.id)
-            .values(status="applied", status_at=utcnow())
+            .values(status="applied", status_at=clock.utcnow())
         )
     second_summary = full_refresh(loaded)
     second = active(loaded)
@@ -97,7 +95,7 @@ def test_a_declined_posting_is_not_recommended_again(loaded):
         session.execute(
             update(Recommendation)
             .where(Recommendation.id == row.id)
-            .values(status="declined", status_reason="太远", status_at=utcnow())
+            .values(status="declined", status_reason="太远", status_at=clock.utcnow())
         )
     full_refresh(loaded)
     again = active(loaded, seeker_id=row.seeker_id)
@@ -111,7 +109,7 @@ def test_withdrawing_consent_removes_the_seeker_from_matching(loaded):
         session.execute(
             update(Jobseeker)
             .where(Jobseeker.id == seeker_id)
-            .values(consent=False, updated_at=utcnow())
+            .values(consent=False, updated_at=clock.utcnow())
         )
     Refresher(loaded).incremental()
     assert active(loaded, seeker_id=seeker_id) == []
@@ -168,7 +166,7 @@ def test_incremental_withdraws_a_closed_posting(loaded):
         session.execute(
             update(Posting)
             .where(Posting.id == posting_id)
-            .values(status="closed", updated_at=utcnow())
+            .values(status="closed", updated_at=clock.utcnow())
         )
     refresher.incremental()
     assert active(loaded, posting_id=posting_id) == []

@@ -2,31 +2,32 @@
 configured, missed runs coalesce to one, and a run missed beyond the grace time is dropped.
 
 APScheduler reads the time through ``datetime.now`` in its scheduler and executor modules;
-the tests replace that with a clock they set, and process the due jobs by hand through a
-scheduler whose wake-ups do nothing."""
+the tests point that at the service's clock (``matcher.clock``), which they freeze and set,
+so the scheduler and the jobs it fires read one clock; the due jobs are processed by hand
+through a scheduler whose wake-ups do nothing. The moments are relative to today."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, time, timedelta
 
 import pytest
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
 
+from matcher import clock as service_clock
 from matcher import jobs
 from matcher.config import ConfigError
-from matcher.jobs.base import SHANGHAI, Job
+from matcher.jobs.base import Job
 from matcher.scheduler import add_jobs, load_schedule
 
 
 class Clock(datetime):
-    """A ``datetime`` whose ``now`` is what the test sets."""
-
-    current = datetime(2026, 1, 1, tzinfo=UTC)
+    """A ``datetime`` whose ``now`` is the service's clock."""
 
     @classmethod
     def now(cls, tz=None):  # type: ignore[override]
-        return cls.current.astimezone(tz) if tz else cls.current
+        moment = service_clock.utcnow()
+        return moment.astimezone(tz) if tz else moment
 
 
 class HandScheduler(BaseScheduler):
@@ -42,19 +43,21 @@ class HandScheduler(BaseScheduler):
         self._process_jobs()
 
 
-def shanghai(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)
+DAY = service_clock.today()  # the real date in Beijing (or faketime's)
+
+
+def shanghai(days: int, hour: int, minute: int, second: int = 0) -> datetime:
+    """A moment in Beijing, ``days`` after today."""
+    return datetime.combine(
+        DAY + timedelta(days=days), time(hour, minute, second), service_clock.service_zone()
+    )
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(monkeypatch, frozen_clock):
     monkeypatch.setattr("apscheduler.schedulers.base.datetime", Clock)
     monkeypatch.setattr("apscheduler.executors.base.datetime", Clock)
-
-    def set_to(moment: datetime) -> None:
-        Clock.current = moment.astimezone(UTC)
-
-    return set_to
+    return frozen_clock.set
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def fired(monkeypatch):
         original = jobs.JOBS[name]
 
         def note(ctx, requests, name=name):
-            seen.append((name, ctx.now().isoformat()))
+            seen.append((name, service_clock.now().isoformat()))
             return {}
 
         monkeypatch.setitem(jobs.JOBS, name, Job(name, note, slot=original.slot))
@@ -74,7 +77,7 @@ def fired(monkeypatch):
 
 def hand_scheduler(engine, environ) -> HandScheduler:
     schedule = load_schedule(environ)
-    ctx = jobs.JobContext(engine, clock=lambda: Clock.current)
+    ctx = jobs.JobContext(engine)
     scheduler = HandScheduler(timezone=schedule.zone, executors={"default": DebugExecutor()})
     add_jobs(scheduler, ctx, schedule)
     scheduler.start()
@@ -92,46 +95,46 @@ ONLY = {
 
 
 def test_the_nightly_refresh_fires_at_its_time_in_beijing(engine, clock, fired):
-    clock(shanghai(2026, 11, 23, 2, 29, 0))
+    clock(shanghai(0, 2, 29, 0))
     scheduler = hand_scheduler(engine, ONLY)
     (job,) = scheduler.get_jobs()
     assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 3600
-    assert job.next_run_time == shanghai(2026, 11, 23, 2, 30)  # data/schedule.yaml
+    assert job.next_run_time == shanghai(0, 2, 30)  # data/schedule.yaml
     scheduler.process()
     assert fired == []
-    clock(shanghai(2026, 11, 23, 2, 30, 1))
+    clock(shanghai(0, 2, 30, 1))
     scheduler.process()
-    clock(shanghai(2026, 11, 23, 2, 45))
+    clock(shanghai(0, 2, 45))
     scheduler.process()
     assert [name for name, _ in fired] == ["full_refresh"]
-    clock(shanghai(2026, 11, 24, 2, 30, 0))
+    clock(shanghai(1, 2, 30, 0))
     scheduler.process()
     assert len(fired) == 2
     scheduler.shutdown()
 
 
 def test_five_missed_runs_coalesce_into_one(engine, clock, fired):
-    clock(shanghai(2026, 11, 23, 8, 0, 30))
+    clock(shanghai(0, 8, 0, 30))
     scheduler = hand_scheduler(engine, ONLY | {"JOBBRIDGE_SCHEDULE_FULL_REFRESH": "0 * * * *"})
-    clock(shanghai(2026, 11, 23, 13, 20))  # 09:00 … 13:00 all missed (the machine slept)
+    clock(shanghai(0, 13, 20))  # 09:00 … 13:00 all missed (the machine slept)
     scheduler.process()
     assert len(fired) == 1
     (job,) = scheduler.get_jobs()
-    assert job.next_run_time == shanghai(2026, 11, 23, 14, 0)
+    assert job.next_run_time == shanghai(0, 14, 0)
     scheduler.shutdown()
 
 
 def test_a_run_missed_beyond_the_grace_time_is_dropped(engine, clock, fired):
-    clock(shanghai(2026, 11, 23, 2, 0))
+    clock(shanghai(0, 2, 0))
     scheduler = hand_scheduler(engine, ONLY)
-    clock(shanghai(2026, 11, 23, 4, 0))  # 02:30 missed by 90 minutes; grace is 60
+    clock(shanghai(0, 4, 0))  # 02:30 missed by 90 minutes; grace is 60
     scheduler.process()
     assert fired == []
     scheduler.shutdown()
 
 
 def test_every_job_is_configured_and_the_requests_are_polled(engine, clock):
-    clock(shanghai(2026, 11, 23, 0, 0))
+    clock(shanghai(0, 0, 0))
     scheduler = hand_scheduler(engine, {})
     assert {job.id for job in scheduler.get_jobs()} == {*jobs.SCHEDULED, "requests"}
     assert all(job.max_instances == 1 and job.coalesce for job in scheduler.get_jobs())

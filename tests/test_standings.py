@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlmodel import col
 
-from matcher import seeker_file, standings
+from matcher import clock, seeker_file, standings
 from matcher.access import Viewer, seeker_scope
 from matcher.caseload import CaseloadFilter, caseload, follow_ups
 from matcher.db import make_engine, read_session, write_session
@@ -26,11 +26,10 @@ from matcher.models import (
     ServiceRecord,
     User,
     table_of,
-    utcnow,
 )
 from matcher.refresh import Refresher
+from tests.helpers import TODAY
 
-TODAY = date(2026, 11, 22)
 MIGRATION = Path(standings.__file__).parent / "migrations/versions/0008_seeker_standing.py"
 
 
@@ -86,9 +85,9 @@ def test_edits_through_the_services_keep_the_standings(demo):
             viewer=worker,
             seeker_id=first,
             kind="need_registration",
-            served_on="2026-11-20",
+            served_on=str(TODAY - timedelta(days=2)),
             notes="",
-            next_follow_up="2026-11-21",
+            next_follow_up=str(TODAY - timedelta(days=1)),
             today=TODAY,
         )
     with read_session(demo) as session:
@@ -104,7 +103,7 @@ def test_edits_through_the_services_keep_the_standings(demo):
             today=TODAY,
         )
     kept = assert_in_step(demo, [first, second])
-    assert kept[first].need_registration and kept[first].follow_up == date(2026, 11, 21)
+    assert kept[first].need_registration and kept[first].follow_up == TODAY - timedelta(days=1)
     assert kept[second].capability_assessment
     # sending the new recommendations, then an outcome on one of them
     holder = holder_with_new_recommendations(demo, worker)
@@ -163,7 +162,7 @@ def test_full_and_incremental_refreshes_recount_the_recommendations(demo):
         session.execute(
             update(Posting).where(col(Posting.id).in_(postings)).values(status="closed")
         )
-    refresher = Refresher(demo, today=lambda: TODAY)
+    refresher = Refresher(demo)
     refresher.incremental()
     assert_in_step(demo)
     refresher.full()
@@ -183,7 +182,7 @@ def test_a_bulk_write_is_found_and_repaired(demo):
                 served_on=TODAY,
                 next_follow_up=TODAY + timedelta(days=3),
                 notes="",
-                created_at=utcnow(),
+                created_at=clock.utcnow(),
             )
         )
     with read_session(demo) as session:
@@ -250,7 +249,7 @@ def test_two_writers_of_one_seeker_at_once_both_count(demo):
                     viewer=worker,
                     seeker_id=holder,
                     kind="info_check",
-                    served_on="2026-11-21",
+                    served_on=str(TODAY - timedelta(days=1)),
                     notes="",
                     next_follow_up="",
                     today=TODAY,
@@ -273,7 +272,7 @@ def test_the_caseload_sorts_as_the_reference_over_live_sums(demo):
     from the sources; on several days, so that follow-ups fall due and overdue."""
     for username in ("caseworker", "supervisor"):
         viewer = user(demo, username)
-        for day in (date(2026, 6, 1), TODAY, date(2027, 3, 1)):
+        for day in (TODAY - timedelta(days=174), TODAY, TODAY + timedelta(days=99)):
             for where in (
                 CaseloadFilter(),
                 CaseloadFilter(graduate=True),
@@ -304,17 +303,20 @@ def test_follow_ups_fall_due_with_the_day_without_any_write(demo):
             viewer=worker,
             seeker_id=seeker,
             kind="follow_up",
-            served_on="2026-11-20",
+            served_on=str(TODAY - timedelta(days=2)),
             notes="",
-            next_follow_up="2026-11-25",
+            next_follow_up=str(TODAY + timedelta(days=3)),
             today=TODAY,
         )
     with read_session(demo) as session:
-        on_the_day = follow_ups(session, viewer=worker, today=date(2026, 11, 25))
-        after = follow_ups(session, viewer=worker, today=date(2026, 11, 26))
+        on_the_day = follow_ups(session, viewer=worker, today=TODAY + timedelta(days=3))
+        after = follow_ups(session, viewer=worker, today=TODAY + timedelta(days=4))
         before = caseload(session, viewer=worker, today=TODAY, where=CaseloadFilter(overdue=True))
         late = caseload(
-            session, viewer=worker, today=date(2026, 11, 26), where=CaseloadFilter(overdue=True)
+            session,
+            viewer=worker,
+            today=TODAY + timedelta(days=4),
+            where=CaseloadFilter(overdue=True),
         )
     assert seeker in on_the_day.due and seeker not in on_the_day.overdue
     assert seeker in after.overdue
@@ -386,40 +388,44 @@ def test_an_outcome_recorded_while_a_refresh_ranks_is_counted_after_its_switch(d
     import matcher.refresh as refresh_module
 
     worker = user(demo, "caseworker")
-    Refresher(demo, today=lambda: TODAY).full()
-    holder = holder_with_new_recommendations(demo, worker)
+    Refresher(demo).full()
+    theirs = set(mine(demo, worker))
     real = refresh_module._changed_seekers
-    marked: list[int] = []
+    marked: list[tuple[int, int, int]] = []  # (recommendation, seeker, posting)
 
     def meanwhile(session, seeker_ids, rows):
         found = real(session, seeker_ids, rows)
         # An outcome on a pair the new run keeps, so that its new row must carry it.
-        kept = {r["posting_id"] for r in rows if r["seeker_id"] == holder}
+        kept = {(r["seeker_id"], r["posting_id"]) for r in rows if r["seeker_id"] in theirs}
         with write_session(demo) as other:
-            rec_id = other.execute(
-                select(col(Recommendation.id)).where(
-                    col(Recommendation.seeker_id) == holder,
+            new = other.execute(
+                select(
+                    col(Recommendation.id),
+                    col(Recommendation.seeker_id),
+                    col(Recommendation.posting_id),
+                )
+                .where(
+                    col(Recommendation.seeker_id).in_(theirs),
                     col(Recommendation.active).is_(True),
                     col(Recommendation.status) == "new",
-                    col(Recommendation.posting_id).in_(kept),
                 )
-            ).scalar()
-            assert rec_id is not None, "the new run keeps one of the holder's postings"
-            seeker_file.set_outcome(other, viewer=worker, rec_id=rec_id, status="applied")
-            marked.append(rec_id)
+                .order_by(col(Recommendation.id))
+            ).all()
+            pair = next(tuple(row) for row in new if (row[1], row[2]) in kept)
+            seeker_file.set_outcome(other, viewer=worker, rec_id=pair[0], status="applied")
+            marked.append(pair)
         return found
 
     monkeypatch.setattr(refresh_module, "_changed_seekers", meanwhile)
-    Refresher(demo, today=lambda: TODAY).full()
+    Refresher(demo).full()
     assert_in_step(demo)
     # and the outcome itself is not lost: the pair's new active row carries it
+    (_, seeker, posting) = marked[0]
     with read_session(demo) as session:
-        before = session.get(Recommendation, marked[0])
-        assert before is not None
         (status,) = session.execute(
             select(col(Recommendation.status)).where(
-                col(Recommendation.seeker_id) == holder,
-                col(Recommendation.posting_id) == before.posting_id,
+                col(Recommendation.seeker_id) == seeker,
+                col(Recommendation.posting_id) == posting,
                 col(Recommendation.active).is_(True),
             )
         ).scalars()

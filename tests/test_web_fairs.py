@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
 
 import openpyxl
 import pytest
@@ -22,8 +21,6 @@ from matcher.job_requests import Debounce
 from matcher.models import AuditLog, Campaign, FairInvite, Jobseeker, User
 from tests.webapp import make_app, signed_in
 
-NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def app(monkeypatch, demo_database_url):
@@ -33,7 +30,7 @@ def app(monkeypatch, demo_database_url):
 
 
 def analyse(app) -> None:
-    ctx = jobs.JobContext(app.extensions["jobbridge.engine"], clock=lambda: NOON)
+    ctx = jobs.JobContext(app.extensions["jobbridge.engine"])
     jobs.take_requests(ctx, Debounce())
 
 

@@ -7,7 +7,6 @@ refused, and a test walks the URL map to make sure none is missing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -16,7 +15,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from matcher import audit
+from matcher import audit, clock
 from matcher.access import Viewer
 from matcher.db import write_session
 from matcher.models import User
@@ -80,7 +79,7 @@ def start_session(user_id: int, version: int, seeker_id: int | None) -> None:
     """Clear whatever the session held before (fixation), then sign in (item 3)."""
     keep = {key: session[key] for key in ("lang",) if key in session}
     session.clear()
-    now = int(time.time())
+    now = clock.timestamp()
     session.update(
         keep | {"uid": user_id, "ver": version, "sid": seeker_id, "iat": now, "seen": now}
     )
@@ -106,7 +105,7 @@ def _load_viewer() -> Viewer | None:
     uid = session.get("uid")
     if uid is None:
         return None
-    now = int(time.time())
+    now = clock.timestamp()
     if (
         now - session.get("seen", 0) > IDLE_SECONDS
         or now - session.get("iat", 0) > LIFETIME_SECONDS

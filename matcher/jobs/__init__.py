@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import select
 from sqlmodel import col
 
+from matcher import clock
 from matcher.db import read_session, write_session
 from matcher.job_requests import CHANGES, Debounce, pending, request
 from matcher.jobs.base import Job, JobContext, Outcome, run_job
@@ -61,7 +62,7 @@ def scheduled(ctx: JobContext, name: str) -> Outcome:
     """A scheduled firing: the slot of now. If another process holds the lock, leave a
     request for this slot, so that it runs once the lock is free unless done by then."""
     job = JOBS[name]
-    slot = job.slot(ctx.now()) if job.slot else ""
+    slot = job.slot(clock.now()) if job.slot else ""
     outcome = run(ctx, name, trigger="schedule", slot=slot)
     if outcome.reason == "lock held":
         with write_session(ctx.engine) as session:
@@ -87,7 +88,7 @@ def take_requests(ctx: JobContext, debounce: Debounce) -> list[Outcome]:
         if job not in JOBS:
             log.warning("request for an unknown job %r ignored", job)
             continue
-        if job == CHANGES and not debounce.due(waiting[job], ctx.clock()):
+        if job == CHANGES and not debounce.due(waiting[job], clock.utcnow()):
             continue
         outcomes.append(run(ctx, job, trigger="request", slot=slot))
     return outcomes

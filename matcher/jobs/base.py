@@ -17,49 +17,39 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from matcher.clock import service_zone, today
+from matcher import clock
 from matcher.db import read_session, write_session
 from matcher.job_requests import mark_handled, open_requests
 from matcher.locks import job_lock, process_name
-from matcher.models import JobRequest, JobRun, utcnow
+from matcher.models import JobRequest, JobRun
 from matcher.refresh import Progress, Refresher
 
-__all__ = ["SHANGHAI", "Job", "JobContext", "Outcome", "day_slot", "hour_slot", "run_job"]
+__all__ = ["Job", "JobContext", "Outcome", "day_slot", "hour_slot", "run_job"]
 
 log = logging.getLogger("jobbridge.jobs")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
 class JobContext:
-    """What jobs share in one process: the engine, the clock, and the warm refresher."""
+    """What jobs share in one process: the engine and the warm refresher. Their time is
+    the process's clock (``matcher.clock``), in the service's timezone."""
 
     engine: Engine
-    clock: Callable[[], datetime] = utcnow  # timezone-aware
-    zone: ZoneInfo = field(default_factory=service_zone)
     progress: Progress | None = None  # the CLI's progress bar
     _refresher: Refresher | None = field(default=None, repr=False)
-
-    def now(self) -> datetime:
-        return self.clock().astimezone(self.zone)
-
-    def today(self) -> date:
-        """The service's date on this context's clock (``matcher.clock.today``)."""
-        return today(at=self.clock(), zone=self.zone)
 
     @property
     def refresher(self) -> Refresher:
         """One per process, kept between runs: incremental refreshes stay cheap."""
         if self._refresher is None:
-            self._refresher = Refresher(self.engine, today=self.today)
+            self._refresher = Refresher(self.engine)
         return self._refresher
 
 
@@ -150,7 +140,7 @@ def _recover(engine: Engine, job: Job, sharing: tuple[Job, ...]) -> None:
             .where(runs.c.job.in_(names), runs.c.status == "running")
             .values(
                 status="failed",
-                finished_at=utcnow(),
+                finished_at=clock.utcnow(),
                 error="interrupted: the process ended before the run finished",
             )
         )
@@ -203,7 +193,7 @@ def _end(
             .where(col(JobRun.id) == run_id)
             .values(
                 status=status,
-                finished_at=utcnow(),
+                finished_at=clock.utcnow(),
                 duration_s=round(time.perf_counter() - started, 3),
                 counts=counts,
                 error=error,

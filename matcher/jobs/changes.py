@@ -11,18 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import col
 
+from matcher import clock
 from matcher.bulk import upsert
 from matcher.db import write_session
 from matcher.jobs.base import Job, JobContext
-from matcher.models import (
-    JobRequest,
-    Jobseeker,
-    Posting,
-    RefreshRun,
-    WeeklyChange,
-    table_of,
-    utcnow,
-)
+from matcher.models import JobRequest, Jobseeker, Posting, RefreshRun, WeeklyChange, table_of
 
 __all__ = ["WEEKLY_CHANGES", "last_week", "make_change_list"]
 
@@ -36,8 +29,11 @@ def last_week(now: datetime) -> date:
 
 
 def make_change_list(ctx: JobContext, requests: list[JobRequest] | None = None) -> dict[str, Any]:
-    week = last_week(ctx.now())
-    start, end = _moment(week, ctx.zone), _moment(week + timedelta(days=7), ctx.zone)
+    week = last_week(clock.now())
+    start, end = (
+        _moment(week, clock.service_zone()),
+        _moment(week + timedelta(days=7), clock.service_zone()),
+    )
     found: dict[str, dict[str, list[int]]] = defaultdict(lambda: {kind: [] for kind in KINDS})
     with write_session(ctx.engine) as session:
 
@@ -72,7 +68,7 @@ def make_change_list(ctx: JobContext, requests: list[JobRequest] | None = None) 
                 select(*posting).where(col(Posting.id).in_(chunk), col(Posting.status) == "open"),
             )
         rows: list[dict[str, Any]] = [
-            {"week_start": week, "area_code": area, "made_at": utcnow()}
+            {"week_start": week, "area_code": area, "made_at": clock.utcnow()}
             | {kind: len(ids[kind]) for kind in KINDS}
             | {"detail": {kind: sorted(ids[kind]) for kind in KINDS}}
             for area, ids in sorted(found.items())

@@ -12,16 +12,17 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlmodel import col
 
+from matcher import clock
 from matcher.db import write_session
 from matcher.job_requests import request_changes
 from matcher.jobs.base import Job, JobContext, hour_slot
-from matcher.models import JobRequest, Posting, utcnow
+from matcher.models import JobRequest, Posting
 
 __all__ = ["CLOSE_POSTINGS", "close_postings"]
 
 
 def close_postings(ctx: JobContext, requests: list[JobRequest] | None = None) -> dict[str, Any]:
-    today, now = ctx.today(), utcnow()
+    today, now = clock.today(), clock.utcnow()
     due = or_(col(Posting.deadline) < today, col(Posting.openings) <= 0)
     with write_session(ctx.engine) as session:
         ids = list(

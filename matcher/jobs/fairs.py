@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
 
+from matcher import clock
 from matcher.access import area_prefix
 from matcher.bulk import bulk_insert
 from matcher.db import read_session, write_session
@@ -26,7 +27,6 @@ from matcher.models import (
     FairSeeker,
     JobRequest,
     table_of,
-    utcnow,
 )
 from matcher.ranker.fair import FairFit, fit_fair
 from matcher.ranking_inputs import load_postings
@@ -39,7 +39,7 @@ NAME = "fair_analysis"
 def analyse_fairs(ctx: JobContext, requests: list[JobRequest]) -> dict[str, Any]:
     """Analyse the fairs whose listing changed since their last analysis; on the schedule
     (no requests), also every fair still to come."""
-    today = ctx.today()
+    today = clock.today()
     with read_session(ctx.engine) as session:
         listed = select(col(FairListing.campaign_id)).distinct()
         stale = or_(
@@ -61,7 +61,7 @@ def analyse_fairs(ctx: JobContext, requests: list[JobRequest]) -> dict[str, Any]
     areas = np.array([s.area_code for s in seekers.items], dtype=object)
     seeker_rows = 0
     for campaign_id, area_code in campaigns:
-        started = utcnow()
+        started = clock.utcnow()
         with read_session(ctx.engine) as session:
             ids = session.execute(
                 select(col(FairListing.posting_id)).where(

@@ -8,19 +8,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from matcher import standings
+from matcher import clock, standings
 from matcher.access import Viewer
 from matcher.bulk import upsert
 from matcher.caseload import follow_ups
 from matcher.db import write_session
 from matcher.jobs.base import Job, JobContext, day_slot
-from matcher.models import JobRequest, Reminder, User, table_of, utcnow
+from matcher.models import JobRequest, Reminder, User, table_of
 
 __all__ = ["REMINDERS", "make_reminders"]
 
 
 def make_reminders(ctx: JobContext, requests: list[JobRequest] | None = None) -> dict[str, Any]:
-    today, now = ctx.today(), utcnow()
+    today, now = clock.today(), clock.utcnow()
     rows = []
     with write_session(ctx.engine) as session:
         # The standings follow every change in its own transaction; this daily check

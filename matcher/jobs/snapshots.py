@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from matcher import clock
 from matcher.access import Viewer
 from matcher.bulk import upsert
 from matcher.db import write_session
 from matcher.jobs.base import Job, JobContext, day_slot
 from matcher.kpi import dashboard, outcomes_by_area, quarter_start
-from matcher.models import JobRequest, KpiSnapshot, table_of, utcnow
+from matcher.models import JobRequest, KpiSnapshot, table_of
 
 __all__ = ["KPI_SNAPSHOT", "take_snapshot"]
 
@@ -19,7 +20,7 @@ EVERYONE = Viewer(id=0, username="scheduler", role="admin")
 
 def take_snapshot(ctx: JobContext, requests: list[JobRequest] | None = None) -> dict[str, Any]:
     """Today's figures per area, replacing any taken earlier today."""
-    today, now = ctx.today(), utcnow()
+    today, now = clock.today(), clock.utcnow()
     with write_session(ctx.engine) as session:
         figures = dashboard(session, viewer=EVERYONE, today=today)
         outcomes = outcomes_by_area(session, viewer=EVERYONE, since=quarter_start(today))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     sign_in,
     sign_out,
 )
+from tests.helpers import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -78,9 +79,7 @@ def test_case_worker_works_through_a_seeker_file(
     records = page.locator("#records form")
     notes = "Called about the warehouse posting; interested."
     records.get_by_label("Kind of service").select_option("career_guidance")
-    records.get_by_label("Date of the service").fill(
-        (date.today() + timedelta(days=30)).isoformat()
-    )
+    records.get_by_label("Date of the service").fill((TODAY + timedelta(days=30)).isoformat())
     records.get_by_label("Notes", exact=True).fill(notes)
     with page.expect_navigation() as refused:
         records.get_by_role("button", name="Add the record").click()
@@ -101,7 +100,7 @@ def test_case_worker_works_through_a_seeker_file(
     assert_accessible(page, axe, "seeker file with an error in the service record")
 
     # Corrected, it is added, with its next follow-up.
-    served, follow = date.today() - timedelta(days=1), date.today() + timedelta(days=14)
+    served, follow = TODAY - timedelta(days=1), TODAY + timedelta(days=14)
     records = page.locator("#records form")
     records.get_by_label("Date of the service").fill(served.isoformat())
     records.get_by_label("Next follow-up (optional)").fill(follow.isoformat())

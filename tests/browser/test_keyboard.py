@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from matcher.models import ServiceRecord
 from tests.browser.conftest import PASSWORD, LiveServer
+from tests.helpers import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -113,7 +114,7 @@ def test_case_worker_signs_in_and_adds_a_service_record_with_the_keyboard_only(
     keyboard.type("Career")  # the select jumps to "Career guidance"
     expect(page.locator("#field-kind")).to_have_value("career_guidance")
 
-    served, follow = date.today() - timedelta(days=2), date.today() + timedelta(days=21)
+    served, follow = TODAY - timedelta(days=2), TODAY + timedelta(days=21)
     press(page, "Tab", "#field-served_on")
     keyboard.type(served.strftime("%m%d%Y"))  # the browser's date field, in en-US order
     tab_to(page, "#field-notes", limit=4)
