@@ -14,6 +14,7 @@ names = [
     "bench.bench_demo",
     "bench.booklet_pdf",
     "bench.bench_import",
+    "bench.hostile_files",
     "bench.ranker_quality",
     "bench.ranker_speed",
     "bench.screening_quality",

@@ -54,6 +54,8 @@ def in_area(column: Any, code: str) -> ColumnElement[bool]:
     """``column`` lies in the division ``code``: a range on the code prefix, which an index
     on the column serves (a LIKE with a parameter would read the whole table)."""
     prefix = area_prefix(code)
+    if not (prefix.isascii() and prefix.isdigit()):
+        return false()  # not a division code: it holds nothing (and no range is made of it)
     following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return and_(column >= prefix, column < following)
 

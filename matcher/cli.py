@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -103,7 +104,10 @@ def _safe_url(url: str) -> str:
 
 
 def handles_errors(command: F) -> F:
-    """Turn expected failures into one clear line and exit status 1."""
+    """Turn expected failures into one clear line and exit status 1; and an unexpected one
+    into a line naming its kind and place, never a traceback: its message and the values
+    around it may hold the rows being written, with names and identifiers (SECURITY.md
+    item 31). The unit of work it broke was rolled back."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -116,6 +120,16 @@ def handles_errors(command: F) -> F:
             url = _safe_url(runtime.settings.database_url)
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise click.ClickException(f"database {url}: {reason}") from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            place = f"{Path(where.filename).name}:{where.lineno}"
+            log.error("unexpected %s at %s", type(exc).__name__, place)
+            raise click.ClickException(
+                f"unexpected error ({type(exc).__name__} at {place}); what it was writing "
+                "was rolled back. Its details are not shown, as they may hold personal data."
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -82,6 +82,9 @@ def _json_dumps(value: Any) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for ``url`` with the per-dialect settings described above."""
     url = normalize_url(url)
+    # An error's message never carries the statement's parameters: they hold names, notes
+    # and identifiers, and errors reach logs (SECURITY.md item 31).
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)

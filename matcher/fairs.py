@@ -440,10 +440,12 @@ def export_invites(rows: list[Invitee], *, fmt: str, lang: str, out: IO[bytes]) 
 
 def _scope(viewer: Viewer) -> ColumnElement[bool]:
     """Whose rows the viewer reads: organizers every seeker on the list (with the few
-    fields above), staff the seekers of their scope."""
+    fields above), staff the seekers of their scope; and only people who consent, whatever
+    an analysis made before a withdrawal left behind (SECURITY.md item 32)."""
+    consenting = col(Jobseeker.consent).is_(True)
     if viewer.role == "organizer":
-        return true()
-    return seeker_scope(viewer)
+        return consenting
+    return and_(consenting, seeker_scope(viewer))
 
 
 def _count(session: Session, where: ColumnElement[bool]) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
-from matcher import clock
+from matcher import clock, consent
 from matcher.bulk import bulk_insert
 from matcher.identifiers import Vault, mask_cert_no, mask_id_number, mask_phone
 from matcher.models import (
@@ -142,21 +142,46 @@ def insert_seekers(
 
 
 def update_seekers(
-    session: Session, vault: Vault, changes: Sequence[tuple[int, SeekerRecord]]
+    session: Session,
+    vault: Vault,
+    changes: Sequence[tuple[int, SeekerRecord]],
+    *,
+    consent_notice: str = "import",
 ) -> None:
-    """Overwrite changed seekers; ``changes`` pairs a row id with its new record."""
+    """Overwrite changed seekers; ``changes`` pairs a row id with its new record. A change
+    of consent is stamped; a withdrawal stops processing at once (``matcher.consent``)."""
     now = clock.utcnow()
-    rows = []
+    consented = _consents(session, [seeker_id for seeker_id, _ in changes])
+    rows, withdrawn = [], []
     for seeker_id, record in changes:
         row = seeker_values(record, vault) | _seeker_secrets(record, vault)
         row |= {"_id": seeker_id, "updated_at": now}
+        if consented.get(seeker_id) != record.consent:
+            row["consent_at"] = now
+            row["consent_notice"] = consent_notice if record.consent else "withdrawn"
+            if not record.consent:
+                withdrawn.append(seeker_id)
         rows.append(row)
     update_rows(session, Jobseeker, rows, bump_version=True)
+    consent.withdraw(session, withdrawn)
     upsert_capabilities(
         session,
         {seeker_id: r.capabilities for seeker_id, r in changes if r.capabilities},
         source="import",
     )
+
+
+def _consents(session: Session, seeker_ids: list[int]) -> dict[int, bool]:
+    found: dict[int, bool] = {}
+    for start in range(0, len(seeker_ids), BATCH):
+        found.update(
+            session.execute(
+                select(col(Jobseeker.id), col(Jobseeker.consent)).where(
+                    col(Jobseeker.id).in_(seeker_ids[start : start + BATCH])
+                )
+            ).all()
+        )
+    return found
 
 
 def upsert_capabilities(

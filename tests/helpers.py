@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
+import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -163,3 +165,22 @@ def run_together(*targets) -> list[BaseException]:
     for thread in threads:
         thread.join(60)
     return failures
+
+
+def dimension_bomb(path, rows, *, last_row: int = 1_048_576):
+    """A small workbook whose sheet claims ``A1:XFD<last_row>`` and has one space in its last
+    row: openpyxl would pad every row up to it to 16,384 cells."""
+    write_xlsx(path, rows)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode("utf-8")
+    sheet = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:XFD{last_row}"', sheet)
+    cell = '<is><t xml:space="preserve"> </t></is>'
+    last = f'<row r="{last_row}"><c r="XFD{last_row}" t="inlineStr">{cell}</c></row>'
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(
+        "</sheetData>", last + "</sheetData>"
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path

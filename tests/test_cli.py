@@ -103,3 +103,28 @@ def test_demo_writes_the_targets_when_asked(cli, tmp_path):
     assert result.exit_code == 0
     lines = truth.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "seeker_id,target_category" and len(lines) == 21
+
+
+def test_a_nul_cell_is_a_problem_naming_row_and_column_and_nothing_is_stored(cli, tmp_path):
+    """SECURITY item 31: on PostgreSQL a NUL could not even be stored; it is refused first,
+    with its row and column, and no traceback or row data is printed."""
+    rows = [seeker_row(1), seeker_row(2, 姓名="张\x00三")]
+    result = cli.invoke(main, ["import", "seekers", str(write_csv(tmp_path / "s.csv", rows))])
+    assert result.exit_code == 1
+    assert "row 3, column 姓名" in result.output and "U+0000" in result.output
+    assert "Traceback" not in result.output and "\x00" not in result.output
+    listed = cli.invoke(main, ["export", "seekers", "--format", "json"])
+    assert "T-S0001" not in listed.output  # all or nothing: the good row was not written
+
+
+def test_an_unexpected_error_prints_no_traceback_and_no_data(cli, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("INSERT ... ('张三', '520102200105171234', '13900001111')")
+
+    monkeypatch.setattr("matcher.imports.import_file", broken)
+    rows = [seeker_row(1)]
+    result = cli.invoke(main, ["import", "seekers", str(write_csv(tmp_path / "s.csv", rows))])
+    assert result.exit_code == 1
+    assert "unexpected error (RuntimeError at test_cli.py:" in result.output
+    for secret in ("张三", "520102200105171234", "13900001111", "Traceback"):
+        assert secret not in result.output

@@ -25,6 +25,7 @@ from matcher.models import (
     JobRequest,
     Jobseeker,
     Posting,
+    Recommendation,
     User,
 )
 from matcher.ranker.engine import Ranker
@@ -300,3 +301,70 @@ def test_the_daily_run_covers_fairs_to_come_once_per_day(demo_engine):
             .where(col(FairSeeker.campaign_id) == campaign.id)
         ).scalar_one()
     assert rows > 0
+
+
+def test_withdrawing_consent_takes_people_off_every_list_in_the_same_transaction(
+    demo_engine, vault
+):
+    """SECURITY item 32 (and PIPL's "stop processing"): the withdrawal, by a re-import of the
+    person's row with consent 否, removes their invite and fit rows and their active
+    recommendations in its own transaction; the lists and their export no longer name
+    them, and an analysis from a warm state made before the withdrawal does not bring them
+    back. A past fair keeps them only in its posting counts."""
+    from matcher.store import update_seekers
+    from tests.test_consent import record_of
+
+    organizer, campaign = viewer_of(demo_engine, "organizer"), quarterly_fair(demo_engine)
+    build(demo_engine, organizer, campaign)
+    worker = viewer_of(demo_engine, "caseworker")
+    ctx = jobs.JobContext(demo_engine)
+    ctx.refresher.current()  # the warm state, from before the withdrawal
+    analyse(demo_engine)
+    with read_session(demo_engine) as session:
+        mine, _ = fairs.invite_list(session, viewer=worker, campaign_id=campaign.id, limit=None)
+    leaving = [mine[0].seeker_id, mine[1].seeker_id]
+    with write_session(demo_engine) as session:
+        fairs.mark(
+            session, viewer=worker, campaign_id=campaign.id, seeker_id=leaving[0], status="invited"
+        )
+    with write_session(demo_engine) as session:
+        changes = [(i, record_of(session, vault, i, consent=False)) for i in leaving]
+        update_seekers(session, vault, changes)
+    with read_session(demo_engine) as session:
+        everyone, _ = fairs.invite_list(
+            session, viewer=organizer, campaign_id=campaign.id, limit=None
+        )
+        left = {
+            model.__name__: session.execute(
+                select(func.count()).where(col(model.seeker_id).in_(leaving))
+            ).scalar_one()
+            for model in (FairSeeker, FairInvite)
+        }
+        active = session.execute(
+            select(func.count()).where(
+                col(Recommendation.seeker_id).in_(leaving), col(Recommendation.active)
+            )
+        ).scalar_one()
+    assert not {r.seeker_id for r in everyone} & set(leaving)
+    assert left == {"FairSeeker": 0, "FairInvite": 0} and active == 0
+    out = io.BytesIO()
+    fairs.export_invites(everyone, fmt="csv", lang="zh", out=out)
+    names = {mine[0].name, mine[1].name}
+    assert not any(name in out.getvalue().decode("utf-8-sig") for name in names)
+    # the fair is analysed again from the warm state ranked before the withdrawal
+    with write_session(demo_engine) as session:
+        fairs.remove_posting(
+            session,
+            viewer=organizer,
+            campaign_id=campaign.id,
+            posting_id=fairs.fair_view(session, viewer=organizer, campaign_id=campaign.id)
+            .postings[-1]
+            .id,
+        )
+    outcomes = jobs.take_requests(ctx, Debounce())
+    assert [o.status for o in outcomes if o.counts.get("fairs")] == ["succeeded"]
+    with read_session(demo_engine) as session:
+        back = session.execute(
+            select(func.count()).where(col(FairSeeker.seeker_id).in_(leaving))
+        ).scalar_one()
+    assert back == 0

@@ -170,6 +170,8 @@ def refused_files(tmp_path: Path) -> list[tuple[Path, Limits | None]]:
     rows = [seeker_row(n) for n in range(1, 4)]
     files.append((write_csv(tmp_path / "columns.csv", rows), Limits(max_columns=5)))
     files.append((write_csv(tmp_path / "rows.csv", rows), Limits(max_rows=2)))
+    slow = [seeker_row(n % 900 + 1) for n in range(600)]
+    files.append((write_csv(tmp_path / "slow.csv", slow), Limits(max_seconds=0)))
     raw("ragged.csv", "编号,姓名\nA-1,张三,多余\n".encode())
     raw("blank.csv", b",,\n,,\n")
     return files
@@ -232,6 +234,7 @@ def bad_seekers() -> tuple[list[dict[str, str]], list[str]]:
         seeker_row(19, 同意授权="否"),
         seeker_row(20, 姓名=""),
         seeker_row(21, 残疾等级="五级"),
+        seeker_row(22, 技能="Excel\x00用友"),  # NUL: PostgreSQL cannot even store it
     ]
     return rows, [*SEEKER_HEADERS, "出生年份", "性别", "毕业年份"]
 

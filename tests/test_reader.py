@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from matcher.imports.reader import FileRefused, Limits, read_table
-from tests.helpers import seeker_row, write_csv, write_xlsx
+from tests.helpers import dimension_bomb, seeker_row, write_csv, write_xlsx
 
 ROWS = [
     seeker_row(n, 姓名=name) for n, name in enumerate(["张三丰", "李四", "王五", "赵𠮷"][:3], 1)
@@ -106,7 +106,7 @@ def test_a_macro_workbook_renamed_to_xlsx_is_refused(tmp_path):
 
 def test_row_and_column_limits(tmp_path):
     rows = [seeker_row(n) for n in range(1, 12)]
-    with pytest.raises(FileRefused, match="more than 10 data rows"):
+    with pytest.raises(FileRefused, match="more than 10 rows, counting empty ones"):
         read_table(write_csv(tmp_path / "t.csv", rows), limits=Limits(max_rows=10))
     with pytest.raises(FileRefused, match="columns"):
         read_table(write_csv(tmp_path / "t.csv", rows), limits=Limits(max_columns=5))
@@ -117,3 +117,45 @@ def test_other_file_types_are_refused(tmp_path):
     path.write_text("hello")
     with pytest.raises(FileRefused, match="unsupported"):
         read_table(path)
+
+
+def test_a_workbook_claiming_a_million_rows_is_read_only_to_the_row_limit(tmp_path, monkeypatch):
+    """SECURITY item 30: the sheet's dimension is not believed, blank rows count toward the
+    limit, and no row is padded past the column limit; counted in rows, not seconds."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    path = dimension_bomb(tmp_path / "bomb.xlsx", [seeker_row(n) for n in range(1, 4)])
+    assert path.stat().st_size < 10_000
+    read, widest = [0], [0]
+    original = ReadOnlyWorksheet._cells_by_row
+
+    def counted(self, *args, **kwargs):
+        for row in original(self, *args, **kwargs):
+            read[0] += 1
+            widest[0] = max(widest[0], len(row))
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counted)
+    limits = Limits(max_rows=2_000)
+    with pytest.raises(FileRefused, match="more than 2000 rows, counting empty ones"):
+        read_table(path, limits=limits)
+    assert read[0] <= limits.max_rows + 2  # the header, the limit, and the one that passed it
+    assert widest[0] <= limits.max_columns + 1
+    # the same sheet without the far row reads as usual, its rows not padded
+    normal = read_table(write_xlsx(tmp_path / "normal.xlsx", [seeker_row(n) for n in range(1, 4)]))
+    assert len(normal.rows) == 3 and all(
+        len(cells) == len(normal.headers) for _, cells in normal.rows
+    )
+
+
+def test_a_far_row_within_the_limit_still_reads(tmp_path):
+    """Empty rows below the table (a stray space far down) are allowed up to the limit."""
+    path = dimension_bomb(tmp_path / "far.xlsx", [seeker_row(1)], last_row=500)
+    table = read_table(path)
+    assert [number for number, _ in table.rows] == [2]
+
+
+def test_reading_is_timed(tmp_path):
+    rows = [seeker_row(n % 900 + 1) for n in range(1_200)]
+    with pytest.raises(FileRefused, match="longer than 0 seconds"):
+        read_table(write_csv(tmp_path / "slow.csv", rows), limits=Limits(max_seconds=0))

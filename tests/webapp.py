@@ -33,7 +33,7 @@ class Client:
 
     def get(self, url: str, **kwargs: Any) -> Any:
         response = self.http.get(url, **kwargs)
-        found = _TOKEN.search(response.get_data(as_text=True))
+        found = response.mimetype == "text/html" and _TOKEN.search(response.get_data(as_text=True))
         if found:
             self.token = found.group(1)
         return response

@@ -19,6 +19,8 @@ from matcher import audit, clock
 from matcher.access import Viewer
 from matcher.db import write_session
 from matcher.models import User
+from matcher.text import control_character
+from web.errors import ControlCharacter
 
 __all__ = [
     "ANYONE",
@@ -170,7 +172,21 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _refuse_control_characters() -> None:
+    """No query parameter, form field or path holds NUL or another control character: the
+    request is answered with a message before anything reads it (item 31)."""
+    inputs = [("path", request.path)]
+    for source in (request.args, request.form):
+        inputs += [(key, key) for key in source] + list(source.items(multi=True))
+    for where, text in inputs:
+        found = control_character(text)
+        if found is not None:
+            field = where if control_character(where) is None else "?"
+            raise ControlCharacter(field[:40], found)
+
+
 def install(app: Flask) -> None:
+    app.before_request(_refuse_control_characters)
     app.before_request(_enforce)
     app.after_request(_headers)
 

@@ -5,6 +5,13 @@ content, not its name, and its zip directory is checked for bombs before openpyx
 uses defusedxml for the XML when it is installed, as it is here) opens it; .xls and .xlsm
 are refused. CSV is decoded as UTF-8 with BOM, UTF-8, then GB18030 (a superset of GBK);
 anything else is refused rather than decoded into something wrong.
+
+Parsing is bounded in time as well as in size (item 30). A workbook's own dimension is not
+believed: a 6 KB file can claim ``A1:XFD1048576`` and have openpyxl pad a million rows to
+16,384 cells each. So a sheet is read without its dimension and only up to one column past
+the column limit; every row counts toward the row limit, blank ones too (openpyxl yields a
+blank row for each one missing in the file); and reading stops with a message once it has
+taken longer than ``Limits.max_seconds``.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from time import monotonic
 
 __all__ = ["FileRefused", "Limits", "Table", "read_table"]
 
@@ -42,6 +50,7 @@ class Limits:
     max_columns: int = 100
     max_unzipped_bytes: int = 200 * 1024 * 1024
     max_zip_ratio: int = 100  # uncompressed / compressed, per member
+    max_seconds: float = 60.0  # to read the rows, after the checks
 
 
 @dataclass
@@ -112,7 +121,8 @@ def _read_xlsx(path: Path, head: bytes, limits: Limits) -> Table:
         raise FileRefused(f"the workbook could not be opened: {type(exc).__name__}") from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        sheet.reset_dimensions()  # the file's claim of its size is not believed
+        rows = sheet.iter_rows(max_col=limits.max_columns + 1, values_only=True)
         return _collect(((_cell_text(value) for value in row) for row in rows), limits)
     finally:
         workbook.close()
@@ -190,25 +200,33 @@ _ENCODING_HELP = (
 
 
 def _collect(rows: Iterator[Iterator[str]] | Iterator[list[str]], limits: Limits) -> Table:
+    """The header (the first row with a value) and the data rows below it. Every row read
+    counts toward the row limit, blank ones included, so that no file can make the reader
+    walk past it; and the reading is timed."""
     table: Table | None = None
+    deadline = monotonic() + limits.max_seconds
     for number, cells in enumerate(rows, start=1):
+        if number > limits.max_rows + 1:  # the header and max_rows rows, blank or not
+            raise FileRefused(
+                f"the sheet has more than {limits.max_rows} rows, counting empty ones; "
+                "delete the empty rows below the table, or split it into smaller files"
+            )
+        if number % 512 == 0 and monotonic() > deadline:
+            raise FileRefused(
+                f"reading the file took longer than {limits.max_seconds:.0f} seconds; "
+                "split it into smaller files"
+            )
         values = list(cells)
         if table is None:
             if not any(values):
                 continue  # blank lines above the header
             headers = _trim(values)
             if len(headers) > limits.max_columns:
-                raise FileRefused(
-                    f"the header has {len(headers)} columns; the limit is {limits.max_columns}"
-                )
+                raise FileRefused(f"the header has more than {limits.max_columns} columns")
             table = Table(headers=headers)
             continue
         if not any(values):
             continue
-        if len(table.rows) >= limits.max_rows:
-            raise FileRefused(
-                f"the file has more than {limits.max_rows} data rows; split it into smaller files"
-            )
         width = len(table.headers)
         if len(_trim(values)) > width:
             raise FileRefused(f"row {number} has more cells than the header has columns ({width})")

@@ -13,6 +13,7 @@ from matcher.imports.columns import ColumnSpec
 from matcher.occupations import occupations
 from matcher.records import EmployerRecord, PostingRecord, SeekerRecord
 from matcher.skills import skills
+from matcher.text import control_character, shown_controls
 
 __all__ = ["Problem", "RowReader", "build_record"]
 
@@ -48,6 +49,13 @@ class RowReader:
         self.row = row
         self.cells = cells  # field -> (spec, header as written, text)
         self.problems: list[Problem] = []
+        for field, (spec, header, text) in list(cells.items()):
+            control = control_character(text)
+            if control is not None:  # reported, then read as empty: the row is refused
+                shown = mask_value(text) if spec.sensitive else shown_controls(text)
+                reason = f"holds the control character {control}, which a cell may not hold"
+                self.problems.append(Problem(row, header, shown[:80], reason))
+                cells[field] = (spec, header, "")
 
     def get(self, field: str, default: Any = None) -> Any:
         if field not in self.cells:

@@ -26,6 +26,7 @@ from matcher.models import (
     FairPostingFit,
     FairSeeker,
     JobRequest,
+    Jobseeker,
     table_of,
 )
 from matcher.ranker.fair import FairFit, fit_fair
@@ -84,6 +85,12 @@ def _store(ctx: JobContext, campaign_id: int, found: FairFit, started: Any) -> N
     """Replace the fair's figures in one transaction; the analysis stands as of ``started``
     (a listing changed meanwhile stays pending)."""
     with write_session(ctx.engine) as session:
+        # Ranked from the warm state, which may predate a withdrawal of consent.
+        withdrawn = set(
+            session.execute(
+                select(col(Jobseeker.id)).where(col(Jobseeker.consent).is_(False))
+            ).scalars()
+        )
         for model in (FairPostingFit, FairSeeker):
             session.execute(
                 delete(table_of(model)).where(table_of(model).c.campaign_id == campaign_id)
@@ -113,6 +120,7 @@ def _store(ctx: JobContext, campaign_id: int, found: FairFit, started: Any) -> N
                     "top_postings": list(s.top_postings),
                 }
                 for s in found.seekers
+                if s.seeker_id not in withdrawn
             ],
         )
         session.execute(
