@@ -21,10 +21,11 @@ from typing import Any
 from sqlmodel import Session
 
 from bench.common import measure, median_seconds, peak_mb, table
-from matcher import demo, schema
-from matcher.db import make_engine
-from matcher.identifiers import Vault, mask_id_number
-from matcher.models import Jobseeker
+from matcher import demo
+from matcher.core import schema
+from matcher.core.db import make_engine
+from matcher.core.models import Jobseeker
+from matcher.people.identifiers import Vault, mask_id_number
 
 KEY = base64.urlsafe_b64decode("YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=")
 

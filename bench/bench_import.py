@@ -6,7 +6,7 @@ The file is made once: demo postings (with their employers) exported with
 `jobbridge export postings`, as .xlsx and as .csv. Each run imports it into a new, empty
 SQLite database, so every row is new: validated, categorised, checked for duplicates within
 the file and against the database, and written in one transaction. Side by side, the floor:
-only reading the same file into rows of text (`matcher.imports.reader.read_table`).
+only reading the same file into rows of text (`matcher.intake.reader.read_table`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from typing import Any
 from sqlmodel import Session
 
 from bench.common import measure, median_seconds, peak_mb, table
-from matcher import demo, schema
-from matcher.db import make_engine
-from matcher.exports import export
-from matcher.identifiers import Vault
-from matcher.imports import import_file
-from matcher.imports.reader import read_table
+from matcher import demo
+from matcher.core import schema
+from matcher.core.db import make_engine
+from matcher.intake import import_file
+from matcher.intake.exports import export
+from matcher.intake.reader import read_table
+from matcher.people.identifiers import Vault
 
 KEY = base64.urlsafe_b64decode("YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=")
 

@@ -3,7 +3,7 @@
     python -m bench.booklet_pdf [--postings 300] [--repeats 5] [--baseline-repeats 2]
                                 [--database sqlite:///path]   # reuse a built database
 
-Builds (or reuses) a SQLite demo database (``matcher.demo``: 1,500 postings, 200 seekers)
+Builds (or reuses) a SQLite demo database (``matcher.demo.generate``: 1,500 postings, 200 seekers)
 and picks ``--postings`` open postings for the first quarterly fair (``FairListing``), then
 requests the booklet in-process through the WSGI app (Flask's test client: server time,
 without the network), signed in as the demo organizer. Side by side, on the same fair:
@@ -41,10 +41,11 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from bench.common import table
-from matcher import demo, schema
-from matcher.db import make_engine, write_session
-from matcher.identifiers import Vault
-from matcher.models import Campaign, FairListing, Posting
+from matcher import demo
+from matcher.core import schema
+from matcher.core.db import make_engine, write_session
+from matcher.core.models import Campaign, FairListing, Posting
+from matcher.people.identifiers import Vault
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_TEXT = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI="
@@ -137,7 +138,7 @@ def main() -> None:
     os.environ.update(
         DATABASE_URL=url, JOBBRIDGE_DATA_KEY=KEY_TEXT, JOBBRIDGE_INSTANCE=str(folder / "instance")
     )
-    from matcher.booklet import booklet
+    from matcher.fairs.booklet import booklet
     from web import create_app
     from web.pdf import chromium
     from web.views.booklets import pdf_page

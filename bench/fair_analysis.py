@@ -26,10 +26,11 @@ from sqlalchemy import delete, func, select
 from sqlmodel import col
 
 from bench.common import table
-from matcher import fairs, jobs
-from matcher.access import Viewer
-from matcher.db import make_engine, read_session, write_session
-from matcher.models import Campaign, FairListing, FairSeeker, Posting, User
+from matcher import jobs
+from matcher.core.db import make_engine, read_session, write_session
+from matcher.core.models import Campaign, FairListing, FairSeeker, Posting, User
+from matcher.fairs import listing
+from matcher.people.access import Viewer
 
 
 def main() -> None:
@@ -57,7 +58,7 @@ def main() -> None:
                 .limit(args.postings + args.repeats)
             ).scalars()
         )
-        fairs.add_postings(session, viewer=admin, campaign_id=fair, posting_ids=ids)
+        listing.add_postings(session, viewer=admin, campaign_id=fair, posting_ids=ids)
     ctx = jobs.JobContext(engine)
     started = time.perf_counter()
     ctx.refresher.current()
@@ -65,7 +66,7 @@ def main() -> None:
     runs = []
     for k in range(args.repeats):
         with write_session(engine) as session:  # a change of the listing, as the page makes
-            fairs.remove_posting(session, viewer=admin, campaign_id=fair, posting_id=ids[k])
+            listing.remove_posting(session, viewer=admin, campaign_id=fair, posting_id=ids[k])
         started = time.perf_counter()
         outcome = jobs.run(ctx, "fair_analysis", trigger="request")
         runs.append(time.perf_counter() - started)

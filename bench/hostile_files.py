@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import measure, median_seconds, peak_mb, table
-from matcher.imports.reader import FileRefused, read_table
+from matcher.intake.reader import FileRefused, read_table
 from tests.helpers import dimension_bomb, seeker_row, write_xlsx
 
 

@@ -60,10 +60,10 @@ from sqlmodel import Session, col
 
 from bench.common import table
 from bench.load_cpu import CpuShare
-from matcher.access import Viewer, seeker_scope
-from matcher.db import make_engine, normalize_url
-from matcher.models import Jobseeker, Posting, RefreshRun, User
-from matcher.scheduler import load_schedule
+from matcher.core.db import make_engine, normalize_url
+from matcher.core.models import Jobseeker, Posting, RefreshRun, User
+from matcher.jobs.scheduler import load_schedule
+from matcher.people.access import Viewer, seeker_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_TEXT = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI="  # bench only, as in web_pages

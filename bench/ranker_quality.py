@@ -37,14 +37,15 @@ from scipy.optimize import linprog
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bench.common import table
-from matcher import demo, schema
-from matcher.db import make_engine, read_session
-from matcher.identifiers import Vault
+from matcher import demo
+from matcher.core import schema
+from matcher.core.db import make_engine, read_session
+from matcher.matching.inputs import load_postings, load_seekers
+from matcher.people.identifiers import Vault
 from matcher.ranker.engine import Ranker
 from matcher.ranker.run import rank_with
 from matcher.ranker.selection import LIST_LENGTH, allocate, top_k
 from matcher.ranker.weights import load_settings
-from matcher.ranking_inputs import load_postings, load_seekers
 
 KEY = base64.urlsafe_b64decode("YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=")
 POOL = 100  # candidates per seeker that a constrained baseline allocates from

@@ -38,17 +38,18 @@ import jieba
 import numpy as np
 
 from bench.common import measure, median_seconds, peak_mb, table
-from matcher import demo, schema
-from matcher.db import make_engine, read_session
-from matcher.identifiers import Vault
-from matcher.imports import import_file
+from matcher import demo
+from matcher.core import schema
+from matcher.core.db import make_engine, read_session
+from matcher.intake import import_file
+from matcher.matching.inputs import load_postings, load_seekers
+from matcher.matching.refresh import Refresher
+from matcher.people.identifiers import Vault
 from matcher.ranker.engine import Ranker
+from matcher.ranker.lexical import BigramTfidf
 from matcher.ranker.reference import ReferenceRanker
 from matcher.ranker.run import rank_with
-from matcher.ranker.text import BigramTfidf
 from matcher.ranker.weights import load_settings
-from matcher.ranking_inputs import load_postings, load_seekers
-from matcher.refresh import Refresher
 
 KEY = base64.urlsafe_b64decode("YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=")
 NAIVE_SAMPLE = 20_000

@@ -7,7 +7,7 @@ each posting the rule keys it should be flagged for and those it should get a no
 posting is flagged when the screener returns at least one result of severity "flag".
 Methods, on the same postings:
 
-* JobBridge: ``matcher.screening.screen(title, description, requirements)``;
+* JobBridge: ``matcher.reference.screening.screen(title, description, requirements)``;
 * baseline: a posting is flagged when its text contains any of a naive keyword list
   (身体健康, 身高, 男, 女, 岁);
 * per-rule baseline: one keyword list per rule (身高 for height, 岁 for age, 男/女 for
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import measure, median_seconds, table
-from matcher.paths import data_dir
-from matcher.screening import rules, screen
+from matcher.core.paths import data_dir
+from matcher.reference.screening import rules, screen
 
 NAIVE_KEYWORDS = ("身体健康", "身高", "男", "女", "岁")
 RULE_KEYWORDS = {

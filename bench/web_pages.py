@@ -31,13 +31,14 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from bench.common import table
-from matcher import demo, schema
-from matcher.access import Viewer, seeker_scope
-from matcher.caseload import FOUR_ONES, four_ones_kinds
-from matcher.db import make_engine
-from matcher.identifiers import Vault
-from matcher.models import Jobseeker, Recommendation, ServiceRecord, User
-from matcher.refresh import full_refresh
+from matcher import demo
+from matcher.core import schema
+from matcher.core.db import make_engine
+from matcher.core.models import Jobseeker, Recommendation, ServiceRecord, User
+from matcher.matching.refresh import full_refresh
+from matcher.people.access import Viewer, seeker_scope
+from matcher.people.identifiers import Vault
+from matcher.seekers.caseload import FOUR_ONES, four_ones_kinds
 
 KEY_TEXT = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI="
 TARGET_MS = 150
@@ -121,7 +122,7 @@ def main() -> None:
     # As servers load it (web/wsgi.py): the page modules loaded, start-up objects frozen.
     import gc
 
-    import matcher.recommendations  # noqa: F401
+    import matcher.matching.recommendations  # noqa: F401
     from web import create_app
 
     app = create_app({"WTF_CSRF_ENABLED": False})

@@ -14,7 +14,7 @@ checked), run the script again to compile, and commit the .pot, .po and .mo toge
 ``--fill zh.json`` does the translating from a JSON object of English message -> Chinese
 (plural messages take a list of forms): it fills those entries, clears their fuzzy flag,
 and compiles. Runs hold a lock on the catalog directory, so two at once take turns.
-tests/test_translations.py fails while any message is missing, empty or fuzzy, while a
+tests/web/test_translations.py fails while any message is missing, empty or fuzzy, while a
 translation loses a placeholder, or while the .mo is out of date with its .po.
 
 English is the msgid language and has no catalog. The POT is rewritten only when its

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from matcher import clock, schema
-from matcher.db import make_engine
-from matcher.identifiers import Vault
+from matcher.core import clock, schema
+from matcher.core.db import make_engine
+from matcher.people.identifiers import Vault
 
 CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("JOBBRIDGE_TEST_POSTGRES_URL", "")
@@ -136,7 +136,7 @@ def demo_database_url(
     import base64
 
     from matcher import demo
-    from matcher.refresh import full_refresh
+    from matcher.matching.refresh import full_refresh
 
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from matcher import clock
-from matcher.identifiers import check_character
+from matcher.core import clock
+from matcher.people.identifiers import check_character
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 SEEKER_HEADERS = [
     "编号",

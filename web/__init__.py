@@ -12,8 +12,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from matcher.config import load_settings
-from matcher.db import make_engine
+from matcher.core.config import load_settings
+from matcher.core.db import make_engine
 
 __all__ = ["create_app"]
 

@@ -15,11 +15,12 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from matcher import audit, clock
-from matcher.access import Viewer
-from matcher.db import write_session
-from matcher.models import User
-from matcher.text import control_character
+from matcher.core import clock
+from matcher.core.db import write_session
+from matcher.core.models import User
+from matcher.core.text import control_character
+from matcher.people import audit
+from matcher.people.access import Viewer
 from web.errors import ControlCharacter
 
 __all__ = [

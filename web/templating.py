@@ -9,10 +9,10 @@ from typing import Any
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
-from matcher.access import Viewer
-from matcher.areas import areas
-from matcher.codes import code_list
-from matcher.occupations import occupations
+from matcher.core.codes import code_list
+from matcher.people.access import Viewer
+from matcher.reference.areas import areas
+from matcher.reference.occupations import occupations
 from web.i18n import lang, large_text
 
 __all__ = ["code_name", "current_viewer", "install"]

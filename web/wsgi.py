@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import gc
 
-import matcher.recommendations
-import matcher.refresh
+import matcher.matching.recommendations
+import matcher.matching.refresh
 from web import create_app
 
 __all__ = ["app"]
 
-assert matcher.recommendations and matcher.refresh  # loaded now, not on first use
+assert matcher.matching.recommendations and matcher.matching.refresh  # loaded now, not on first use
 app = create_app()
 gc.freeze()

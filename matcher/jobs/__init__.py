@@ -11,19 +11,28 @@ import logging
 from sqlalchemy import select
 from sqlmodel import col
 
-from matcher import clock
-from matcher.db import read_session, write_session
-from matcher.job_requests import CHANGES, Debounce, pending, request
+from matcher.core import clock
+from matcher.core.db import read_session, write_session
+from matcher.core.job_requests import CHANGES, Debounce, pending, request
+from matcher.core.models import JobRequest
 from matcher.jobs.base import Job, JobContext, Outcome, run_job
 from matcher.jobs.changes import WEEKLY_CHANGES
 from matcher.jobs.closing import CLOSE_POSTINGS
-from matcher.jobs.fairs import FAIR_ANALYSIS
+from matcher.jobs.fair_analysis import FAIR_ANALYSIS
 from matcher.jobs.refreshing import FULL, INCREMENTAL, SEEKERS
 from matcher.jobs.reminders import REMINDERS
 from matcher.jobs.snapshots import KPI_SNAPSHOT
-from matcher.models import JobRequest
 
-__all__ = ["JOBS", "SCHEDULED", "JobContext", "Outcome", "run", "scheduled", "take_requests"]
+__all__ = [
+    "JOBS",
+    "RUNNABLE",
+    "SCHEDULED",
+    "JobContext",
+    "Outcome",
+    "run",
+    "scheduled",
+    "take_requests",
+]
 
 log = logging.getLogger("jobbridge.jobs")
 
@@ -49,6 +58,9 @@ SCHEDULED = (
     "weekly_changes",
     "fair_analysis",
 )
+# The jobs a person may run by name (the CLI's run-job, the admin page): all but the one
+# that ranks the seekers a request names.
+RUNNABLE = tuple(sorted(name for name in JOBS if name != SEEKERS.name))
 
 
 def run(ctx: JobContext, name: str, *, trigger: str, **options: object) -> Outcome:

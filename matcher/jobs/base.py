@@ -2,7 +2,7 @@
 
 Every job, whoever starts it (the schedule, a request, the CLI), runs through ``run_job``:
 
-1. take the job's database lock (``matcher.locks``); if another process holds it, skip
+1. take the job's database lock (``matcher.core.locks``); if another process holds it, skip
    with a log line (or wait, for the CLI's ``refresh``);
 2. mark runs of the same lock still "running" as failed: holding the lock, we know their
    process died;
@@ -24,12 +24,12 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from matcher import clock
-from matcher.db import read_session, write_session
-from matcher.job_requests import mark_handled, open_requests
-from matcher.locks import job_lock, process_name
-from matcher.models import JobRequest, JobRun
-from matcher.refresh import Progress, Refresher
+from matcher.core import clock
+from matcher.core.db import read_session, write_session
+from matcher.core.job_requests import mark_handled, open_requests
+from matcher.core.locks import job_lock, process_name
+from matcher.core.models import JobRequest, JobRun
+from matcher.matching.refresh import Progress, Refresher
 
 __all__ = ["Job", "JobContext", "Outcome", "day_slot", "hour_slot", "run_job"]
 
@@ -39,7 +39,7 @@ log = logging.getLogger("jobbridge.jobs")
 @dataclass
 class JobContext:
     """What jobs share in one process: the engine and the warm refresher. Their time is
-    the process's clock (``matcher.clock``), in the service's timezone."""
+    the process's clock (``matcher.core.clock``), in the service's timezone."""
 
     engine: Engine
     progress: Progress | None = None  # the CLI's progress bar

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import col
 
-from matcher import clock
-from matcher.bulk import upsert
-from matcher.db import write_session
+from matcher.core import clock
+from matcher.core.bulk import upsert
+from matcher.core.db import write_session
+from matcher.core.models import JobRequest, Jobseeker, Posting, RefreshRun, WeeklyChange, table_of
 from matcher.jobs.base import Job, JobContext
-from matcher.models import JobRequest, Jobseeker, Posting, RefreshRun, WeeklyChange, table_of
 
 __all__ = ["WEEKLY_CHANGES", "last_week", "make_change_list"]
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlmodel import col
 
-from matcher import clock
-from matcher.db import write_session
-from matcher.job_requests import request_changes
+from matcher.core import clock
+from matcher.core.db import write_session
+from matcher.core.job_requests import request_changes
+from matcher.core.models import JobRequest, Posting
 from matcher.jobs.base import Job, JobContext, hour_slot
-from matcher.models import JobRequest, Posting
 
 __all__ = ["CLOSE_POSTINGS", "close_postings"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from matcher.job_requests import CHANGES, SEEKER
+from matcher.core.job_requests import CHANGES, SEEKER
+from matcher.core.models import JobRequest
 from matcher.jobs.base import Job, JobContext, day_slot
-from matcher.models import JobRequest
-from matcher.refresh import RefreshSummary, recover_interrupted
+from matcher.matching.refresh import RefreshSummary, recover_interrupted
 
 __all__ = ["FULL", "INCREMENTAL", "SEEKERS"]
 

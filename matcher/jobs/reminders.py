@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from matcher import clock, standings
-from matcher.access import Viewer
-from matcher.bulk import upsert
-from matcher.caseload import follow_ups
-from matcher.db import write_session
+from matcher.core import clock, standings
+from matcher.core.bulk import upsert
+from matcher.core.db import write_session
+from matcher.core.models import JobRequest, Reminder, User, table_of
 from matcher.jobs.base import Job, JobContext, day_slot
-from matcher.models import JobRequest, Reminder, User, table_of
+from matcher.people.access import Viewer
+from matcher.seekers.caseload import follow_ups
 
 __all__ = ["REMINDERS", "make_reminders"]
 

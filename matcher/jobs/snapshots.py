@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from matcher import clock
-from matcher.access import Viewer
-from matcher.bulk import upsert
-from matcher.db import write_session
+from matcher.core import clock
+from matcher.core.bulk import upsert
+from matcher.core.db import write_session
+from matcher.core.models import JobRequest, KpiSnapshot, table_of
 from matcher.jobs.base import Job, JobContext, day_slot
-from matcher.kpi import dashboard, outcomes_by_area, quarter_start
-from matcher.models import JobRequest, KpiSnapshot, table_of
+from matcher.people.access import Viewer
+from matcher.seekers.kpi import dashboard, outcomes_by_area, quarter_start
 
 __all__ = ["KPI_SNAPSHOT", "take_snapshot"]
 

@@ -38,15 +38,15 @@ from functools import cached_property, lru_cache
 import numpy as np
 from scipy import sparse
 
-from matcher.areas import ANYWHERE, areas
-from matcher.codes import code_list
-from matcher.occupations import occupations
-from matcher.profiles import bridged_levels, dimension_keys
+from matcher.core.codes import code_list
+from matcher.core.text import norm_key
 from matcher.ranker.inputs import PostingInput, SeekerInput
+from matcher.ranker.lexical import BigramTfidf
 from matcher.ranker.reference import ReferenceRanker
-from matcher.ranker.text import BigramTfidf
 from matcher.ranker.weights import PARTS, RankerSettings
-from matcher.text import norm_key
+from matcher.reference.areas import ANYWHERE, areas
+from matcher.reference.occupations import occupations
+from matcher.reference.profiles import bridged_levels, dimension_keys
 
 __all__ = ["Candidates", "Ranker", "SeekerSet", "accommodation_names"]
 

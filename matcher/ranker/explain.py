@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 import yaml
 
-from matcher.areas import areas
-from matcher.codes import code_list
-from matcher.occupations import occupations
-from matcher.paths import data_dir
+from matcher.core.codes import code_list
+from matcher.core.paths import data_dir
 from matcher.ranker.engine import _MODES, Ranker, SeekerSet, accommodation_names
 from matcher.ranker.inputs import PostingInput, SeekerInput
 from matcher.ranker.reference import Exclusion
 from matcher.ranker.weights import PARTS, RankerSettings
-from matcher.skills import skills
+from matcher.reference.areas import areas
+from matcher.reference.occupations import occupations
+from matcher.reference.skills import skills
 
 __all__ = ["ReasonWriter", "describe_exclusion", "text"]
 

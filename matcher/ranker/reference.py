@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from matcher.areas import ANYWHERE, areas
-from matcher.codes import code_list
-from matcher.profiles import bridged_levels, dimension_keys
+from matcher.core.codes import code_list
+from matcher.core.text import norm_key
 from matcher.ranker.inputs import PostingInput, SeekerInput
 from matcher.ranker.weights import PARTS, RankerSettings
-from matcher.text import norm_key
+from matcher.reference.areas import ANYWHERE, areas
+from matcher.reference.profiles import bridged_levels, dimension_keys
 
 __all__ = ["Exclusion", "ReferenceRanker"]
 

@@ -25,14 +25,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from matcher import demo, fairs, jobs
-from matcher.access import Viewer
-from matcher.config import load_settings
-from matcher.db import make_engine
-from matcher.identifiers import Vault
-from matcher.models import Campaign, Jobseeker, Posting, Recommendation, User
-from matcher.refresh import full_refresh
-from matcher.scheduler import add_jobs, load_schedule
+from matcher import demo, jobs
+from matcher.core.config import load_settings
+from matcher.core.db import make_engine
+from matcher.core.models import Campaign, Jobseeker, Posting, Recommendation, User
+from matcher.fairs import listing
+from matcher.jobs.scheduler import add_jobs, load_schedule
+from matcher.matching.refresh import full_refresh
+from matcher.people.access import Viewer
+from matcher.people.identifiers import Vault
 from web import create_app
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -44,7 +45,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 PASSWORD = demo.DEMO_PASSWORD
-# The areas of the demo case worker "caseworker" (matcher/demo.py).
+# The areas of the demo case worker "caseworker" (matcher/demo/generate.py).
 CASEWORKER_AREAS = ("520102", "520103")
 # What axe checks: WCAG 2.0-2.2 A and AA, axe's best practices, and the experimental rules
 # that test a WCAG success criterion (2.5.3 label in name, 1.3.1 tables and headings, 1.3.4).
@@ -144,8 +145,8 @@ def _demo_fair(engine: Engine) -> int:
         ).one()
         fair = campaign.id
         assert fair is not None
-        own, _, _ = fairs.postings_to_add(session, campaign_id=fair)
-        fairs.add_postings(
+        own, _, _ = listing.postings_to_add(session, campaign_id=fair)
+        listing.add_postings(
             session,
             viewer=Viewer.of(admin),
             campaign_id=campaign.id,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from matcher.models import Posting
+from matcher.core.models import Posting
 from tests.browser.conftest import (
     LiveServer,
     describe_violations,

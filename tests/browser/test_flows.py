@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from matcher.models import Jobseeker, Recommendation, ServiceRecord
+from matcher.core.models import Jobseeker, Recommendation, ServiceRecord
 from tests.browser.conftest import (
     LiveServer,
     describe_violations,

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, col, select
 
-from matcher.models import ServiceRecord
+from matcher.core.models import ServiceRecord
 from tests.browser.conftest import PASSWORD, LiveServer
 from tests.helpers import TODAY
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from matcher.models import Campaign, Posting
+from matcher.core.models import Campaign, Posting
 from tests.browser.conftest import LiveServer, describe_violations, prefs_cookies, sign_in
 from tests.helpers import TODAY, posting_row, write_xlsx
 

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import audit
-from matcher.access import Viewer
-from matcher.accounts import SignInRefused, TooManyAttempts, bump_session_version, sign_in
-from matcher.db import write_session
+from matcher.core.db import write_session
+from matcher.people import audit
+from matcher.people.access import Viewer
+from matcher.people.accounts import SignInRefused, TooManyAttempts, bump_session_version, sign_in
 from web.security import ANYONE, SIGNED_IN, allow, engine, safe_next, start_session, viewer
 
 bp = Blueprint("auth", __name__)

@@ -9,8 +9,8 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext
 
-from matcher.booklet import Booklet, booklet
-from matcher.db import read_session
+from matcher.core.db import read_session
+from matcher.fairs.booklet import Booklet, booklet
 from web.i18n import lang
 from web.pdf import PdfFailed, PdfUnavailable, html_to_pdf
 from web.security import allow, engine, not_found

@@ -19,14 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import campaigns, uploads
-from matcher.codes import code_list
-from matcher.db import read_session, transact
-from matcher.identifiers import Vault
-from matcher.imports import reasons
-from matcher.imports.service import ImportReport, import_file
-from matcher.models import Campaign
-from matcher.paths import data_dir
+from matcher.core.codes import code_list
+from matcher.core.db import read_session, transact
+from matcher.core.models import Campaign
+from matcher.core.paths import data_dir
+from matcher.fairs import campaigns
+from matcher.intake import reasons, uploads
+from matcher.intake.service import ImportReport, import_file
+from matcher.people.identifiers import Vault
 from web.downloads import spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer

@@ -7,9 +7,10 @@ import io
 from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
-from matcher import audit, clock
-from matcher.caseload import CaseloadFilter, caseload, export_caseload, reminder_of
-from matcher.db import read_session, write_session
+from matcher.core import clock
+from matcher.core.db import read_session, write_session
+from matcher.people import audit
+from matcher.seekers.caseload import CaseloadFilter, caseload, export_caseload, reminder_of
 from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, viewer

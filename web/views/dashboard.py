@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matcher import clock
-from matcher.db import read_session
-from matcher.job_history import LABELS, latest_failures
-from matcher.kpi import current, trend
+from matcher.core import clock
+from matcher.core.db import read_session
+from matcher.jobs.history import LABELS, latest_failures
+from matcher.seekers.kpi import current, trend
 from web.security import allow, engine, viewer
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -10,17 +10,18 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from matcher import audit, clock
-from matcher.areas import ANYWHERE, AreaError, areas
-from matcher.codes import code_list
-from matcher.db import read_session, write_session
-from matcher.employers import (
+from matcher.core import clock
+from matcher.core.codes import code_list
+from matcher.core.db import read_session, write_session
+from matcher.employers.directory import (
     EmployerFilter,
     employer_detail,
     export_below_quota,
     list_employers,
     quota_rule,
 )
+from matcher.people import audit
+from matcher.reference.areas import ANYWHERE, AreaError, areas
 from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer

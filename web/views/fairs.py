@@ -13,8 +13,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import audit, clock, fairs
-from matcher.db import read_session, transact, write_session
+from matcher.core import clock
+from matcher.core.db import read_session, transact, write_session
+from matcher.fairs import listing
+from matcher.people import audit
 from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
@@ -30,30 +32,30 @@ def show(campaign_id: int) -> str:
     me, text = viewer(), request.args.get("q", "")[:100]
     with read_session(engine()) as session:
         try:
-            view = fairs.fair_view(session, viewer=me, campaign_id=campaign_id)
-        except fairs.NotFound:
+            view = listing.fair_view(session, viewer=me, campaign_id=campaign_id)
+        except listing.NotFound:
             return not_found("campaign", campaign_id)
         own, others, found = (
-            fairs.postings_to_add(session, campaign_id=campaign_id, text=text)
-            if me.role in fairs.BUILDERS
+            listing.postings_to_add(session, campaign_id=campaign_id, text=text)
+            if me.role in listing.BUILDERS
             else ([], [], 0)
         )
         return render_template("fair.html", view=view, own=own, others=others, found=found, q=text)
 
 
 @bp.post("/<int:campaign_id>/fair/postings")
-@allow(*fairs.BUILDERS)
+@allow(*listing.BUILDERS)
 def add(campaign_id: int) -> Response:
     ids = [int(v) for v in request.form.getlist("posting") if v.isdigit()]
     me = viewer()
     try:
         added = transact(
             engine(),
-            lambda session: fairs.add_postings(
+            lambda session: listing.add_postings(
                 session, viewer=me, campaign_id=campaign_id, posting_ids=ids
             ),
         )
-    except fairs.NotFound:
+    except listing.NotFound:
         abort(404)
     if added:
         flash(_("%(count)s postings added. The fit figures are being worked out.", count=added))
@@ -63,17 +65,17 @@ def add(campaign_id: int) -> Response:
 
 
 @bp.post("/<int:campaign_id>/fair/postings/<int:posting_id>/remove")
-@allow(*fairs.BUILDERS)
+@allow(*listing.BUILDERS)
 def remove(campaign_id: int, posting_id: int) -> Response:
     me = viewer()
     try:
         removed = transact(
             engine(),
-            lambda session: fairs.remove_posting(
+            lambda session: listing.remove_posting(
                 session, viewer=me, campaign_id=campaign_id, posting_id=posting_id
             ),
         )
-    except fairs.NotFound:
+    except listing.NotFound:
         abort(404)
     if not removed:
         abort(404)
@@ -88,20 +90,20 @@ def invites(campaign_id: int) -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     with read_session(engine()) as session:
         try:
-            campaign = fairs.campaign_of(session, campaign_id)
-            rows, total = fairs.invite_list(
+            campaign = listing.campaign_of(session, campaign_id)
+            rows, total = listing.invite_list(
                 session,
                 viewer=me,
                 campaign_id=campaign_id,
                 offset=(page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
             )
-        except fairs.NotFound:
+        except listing.NotFound:
             return not_found("campaign", campaign_id)
         return render_template(
             "invites.html",
             c=campaign,
-            pending=fairs.pending(campaign),
+            pending=listing.pending(campaign),
             rows=rows,
             total=total,
             page=page,
@@ -117,13 +119,13 @@ def export(campaign_id: int) -> Response:
     fmt = asked_format()
     with read_session(engine()) as session:
         try:
-            rows, _total = fairs.invite_list(
+            rows, _total = listing.invite_list(
                 session, viewer=me, campaign_id=campaign_id, limit=None
             )
-        except fairs.NotFound:
+        except listing.NotFound:
             abort(404)
     out = io.BytesIO()
-    count = fairs.export_invites(rows, fmt=fmt, lang=lang(), out=out)
+    count = listing.export_invites(rows, fmt=fmt, lang=lang(), out=out)
     with write_session(engine()) as session:
         audit.record(
             session,
@@ -144,11 +146,11 @@ def mark(campaign_id: int, seeker_id: int) -> Response:
     try:
         transact(
             engine(),
-            lambda session: fairs.mark(
+            lambda session: listing.mark(
                 session, viewer=me, campaign_id=campaign_id, seeker_id=seeker_id, status=status
             ),
         )
-    except fairs.NotFound:
+    except listing.NotFound:
         abort(404)
     except ValueError:
         abort(400)

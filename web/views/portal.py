@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import seeker_file
-from matcher.db import transact, write_session
+from matcher.core.db import transact, write_session
+from matcher.seekers import file as seeker_file
 from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("portal", __name__, url_prefix="/me")

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matcher.campaigns import findings
-from matcher.db import read_session
-from matcher.posting_search import (
+from matcher.core.db import read_session
+from matcher.employers.postings import (
     PostingFilter,
     matched_seekers,
     posting_detail,
     search_postings,
 )
-from matcher.profiles import dimension_keys
+from matcher.fairs.campaigns import findings
+from matcher.reference.profiles import dimension_keys
 from web.security import allow, engine, not_found, viewer
 
 bp = Blueprint("postings", __name__, url_prefix="/postings")

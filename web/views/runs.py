@@ -7,8 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import job_history
-from matcher.db import read_session, write_session
+from matcher.core.db import read_session, write_session
+from matcher.jobs import history as job_history
 from web.security import allow, engine, viewer
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")

@@ -9,13 +9,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from matcher import clock, seeker_file
-from matcher.db import transact, write_session
-from matcher.identifiers import Vault
-from matcher.posting_search import PostingFilter, search_postings
-from matcher.profiles import dimension_keys
-from matcher.recommendations import NotFound as PairNotFound
-from matcher.recommendations import explain_pair
+from matcher.core import clock
+from matcher.core.db import transact, write_session
+from matcher.employers.postings import PostingFilter, search_postings
+from matcher.matching.recommendations import NotFound as PairNotFound
+from matcher.matching.recommendations import explain_pair
+from matcher.people.identifiers import Vault
+from matcher.reference.profiles import dimension_keys
+from matcher.seekers import file as seeker_file
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from matcher.models import Employer, Jobseeker, Posting
+from matcher.core.models import Employer, Jobseeker, Posting
 from web.security import ANYONE, allow, engine
 from web.templating import current_viewer
 

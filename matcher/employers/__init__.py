@@ -1,0 +1,1 @@
+"""Employers: the list below the quota, each employer's page, and finding postings."""

@@ -1,0 +1,1 @@
+"""Campaigns and special job fairs: the campaign, a fair's listing and invites, the booklet."""

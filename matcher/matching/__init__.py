@@ -1,0 +1,1 @@
+"""Matching against the database: the ranker's inputs, refreshes, recommendations read."""

@@ -1,0 +1,1 @@
+"""Reference data read from data/: divisions, occupations, skills, profiles, screening."""

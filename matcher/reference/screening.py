@@ -1,0 +1,226 @@
+"""Screening postings for requirements that shut disabled people out without a job reason.
+
+``screen(title, description, requirements)`` returns a ``Flag`` for each phrase that a rule
+of data/screening_rules.yaml matches: height, weight, looks, blanket health clauses, "no
+disability", illness histories, blanket eyesight and hearing conditions, upper age limits,
+gender limits; and, as notes, lawful conditions to check (health certificates, medicals).
+Each flag carries the rule's explanation in Chinese and English and its citations, so that
+an organizer can take it up with the employer.
+
+Texts are matched after normalisation (NFKC, so full-width digits and punctuation become
+half-width; lower case; no spaces; dashes as "-"); each flag's offsets point into the text
+as given. A match is cancelled by an exception that overlaps it (身高不限, 品牌形象,
+3-6岁儿童), and a flag becomes a note when the posting states a job reason the rule knows
+(辨色 for colour vision, 接听电话 for hearing). Pure functions: no database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+import yaml
+
+from matcher.core.paths import data_dir
+
+__all__ = ["Citation", "Flag", "Rule", "normalise", "rules", "screen"]
+
+Severity = Literal["flag", "note"]
+
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+_DASHES = {ord(c): "-" for c in "‐‑‒–—―−﹣"} | {ord("〜"): "~"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    document_zh: str
+    document_en: str
+    clause_zh: str
+    clause_en: str
+    quote_zh: str
+    quote_en: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of data/screening_rules.yaml, its pattern lists compiled into one each."""
+
+    key: str
+    severity: Severity
+    name_zh: str
+    name_en: str
+    pattern: re.Pattern[str]
+    exception: re.Pattern[str] | None
+    job_reason: re.Pattern[str] | None
+    explanation_zh: str
+    explanation_en: str
+    job_reason_zh: str
+    job_reason_en: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One matched phrase: where it is, which rule, why it matters, what it breaks."""
+
+    rule: str
+    severity: Severity  # "flag": take it up with the employer; "note": check it
+    phrase: str  # as written in the input
+    field: int  # which argument of screen() it is in
+    start: int  # offsets of the phrase in that argument
+    end: int
+    explanation_zh: str
+    explanation_en: str
+    citations: tuple[Citation, ...]
+    job_reason: str | None = None  # the normalised phrase that turned a flag into a note
+
+
+@cache
+def _char(char: str) -> str:
+    """One character as the rules see it (per character, so offsets map back)."""
+    if char in "\r\n":
+        return "\n"
+    out = unicodedata.normalize("NFKC", char).lower().translate(_DASHES)
+    return "".join(c for c in out if not c.isspace())
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """The text as the rules see it, and for each of its characters the original offset."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for out in _char(char):
+            if out == "\n" and (not chars or chars[-1] == "\n"):
+                continue
+            chars.append(out)
+            origin.append(index)
+    return "".join(chars), origin
+
+
+def _compile(patterns: list[str], macros: dict[str, str], where: str) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+
+    def expand(match: re.Match[str]) -> str:
+        try:
+            return macros[match.group(1)]
+        except KeyError:
+            raise ValueError(f"{where}: unknown macro {match.group(0)}") from None
+
+    expanded = [_MACRO.sub(expand, pattern) for pattern in patterns]
+    try:
+        return re.compile("|".join(f"(?:{pattern})" for pattern in expanded))
+    except re.error as error:
+        raise ValueError(f"{where}: {error}") from error
+
+
+def _rule(raw: dict[str, Any], macros: dict[str, str], documents: dict[str, Any]) -> Rule:
+    key = str(raw["key"])
+    severity = raw["severity"]
+    if severity not in ("flag", "note"):
+        raise ValueError(f"rule {key}: severity must be flag or note, not {severity!r}")
+    citations = []
+    for cited in raw["citations"]:
+        document = documents[cited["document"]]
+        citations.append(
+            Citation(
+                document_zh=document["zh"],
+                document_en=document["en"],
+                clause_zh=cited["clause_zh"],
+                clause_en=cited["clause_en"],
+                quote_zh=cited["quote_zh"],
+                quote_en=cited["quote_en"],
+            )
+        )
+    if not citations:
+        raise ValueError(f"rule {key}: no citation")
+    job_reason = _compile(raw.get("job_reasons", []), macros, f"rule {key} job_reasons")
+    pattern = _compile(raw["patterns"], macros, f"rule {key} patterns")
+    if pattern is None:
+        raise ValueError(f"rule {key}: no pattern")
+    return Rule(
+        key=key,
+        severity=severity,
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        pattern=pattern,
+        exception=_compile(raw.get("exceptions", []), macros, f"rule {key} exceptions"),
+        job_reason=job_reason,
+        explanation_zh=raw["explanation_zh"],
+        explanation_en=raw["explanation_en"],
+        job_reason_zh=raw["job_reason_zh"] if job_reason else "",
+        job_reason_en=raw["job_reason_en"] if job_reason else "",
+        citations=tuple(citations),
+    )
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """The rules of data/screening_rules.yaml, compiled once."""
+    raw: dict[str, Any] = yaml.safe_load(
+        (data_dir() / "screening_rules.yaml").read_text(encoding="utf-8")
+    )
+    macros = {name: str(value) for name, value in raw["macros"].items()}
+    loaded = tuple(_rule(rule, macros, raw["documents"]) for rule in raw["rules"])
+    keys = [rule.key for rule in loaded]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate rule keys in {keys}")
+    return loaded
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def screen(*texts: str) -> list[Flag]:
+    """Flags and notes for the texts of one posting (e.g. title, description, requirements).
+
+    Sorted by field and position. A posting is flagged when any result has severity "flag".
+    """
+    # The rules run once over all fields joined by line breaks, which no match crosses.
+    pieces: list[str] = []
+    where: list[tuple[int, int]] = []  # (field, offset in that field) of each character
+    for field, text in enumerate(texts):
+        normal, origin = normalise(text)
+        pieces.append(normal + "\n")
+        where += [(field, offset) for offset in origin] + [(field, len(text))]
+    joined = "".join(pieces)
+    found: list[Flag] = []
+    for rule in rules():
+        matches = [m for m in rule.pattern.finditer(joined) if m.end() > m.start()]
+        if not matches:
+            continue
+        spans = [m.span() for m in matches]
+        cancel = [m.span() for m in rule.exception.finditer(joined)] if rule.exception else []
+        reason = None
+        if rule.severity == "flag" and rule.job_reason:
+            # A job reason is text of the posting other than the requirement itself.
+            reasons = (
+                r for r in rule.job_reason.finditer(joined) if not _overlaps(*r.span(), spans)
+            )
+            reason = next((r.group(0) for r in reasons), None)
+        for start, end in spans:
+            if _overlaps(start, end, cancel):
+                continue
+            field, first = where[start]
+            last_field, last = where[end - 1]
+            last = min(last + 1, len(texts[field])) if last_field == field else len(texts[field])
+            found.append(
+                Flag(
+                    rule=rule.key,
+                    severity="note" if reason else rule.severity,
+                    phrase=texts[field][first:last],
+                    field=field,
+                    start=first,
+                    end=last,
+                    explanation_zh=rule.job_reason_zh if reason else rule.explanation_zh,
+                    explanation_en=rule.job_reason_en if reason else rule.explanation_en,
+                    citations=rule.citations,
+                    job_reason=reason,
+                )
+            )
+    found.sort(key=lambda flag: (flag.field, flag.start, flag.rule))
+    return found

@@ -1,0 +1,1 @@
+"""The one-to-one service: a seeker's file, the caseload and the dashboard figures."""
