@@ -67,13 +67,6 @@ class RefreshSummary:
     over_capacity: int = 0
     graduates_short: int = 0
 
-    def line(self) -> str:
-        return (
-            f"refresh {self.run_id} ({self.kind}): {self.seekers} seekers, {self.postings} "
-            f"postings, {self.feasible_pairs} feasible pairs, {self.recommendations} "
-            f"recommendations in {self.seconds:.1f} s"
-        )
-
 
 @dataclass
 class _Warm:

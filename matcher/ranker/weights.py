@@ -1,8 +1,7 @@
 """The ranker's settings and score weights, kept in one place: models/ranker_weights.json.
 
 Each score part is in [0, 1] and the weights sum to 1, so a score is in [0, 1] too. The
-file is written by hand or by ``matcher.ranker.learning`` from recorded outcomes; its card
-is models/README.md.
+file is written by hand; its card is models/README.md.
 """
 
 from __future__ import annotations

@@ -9,12 +9,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from matcher.core import clock
 from matcher.core.codes import code_list
-from matcher.core.db import read_session
 from matcher.core.job_requests import SEEKER, request, request_changes, waiting_since
 from matcher.core.models import (
     CapabilityProfile,
@@ -41,7 +39,6 @@ __all__ = [
     "Stale",
     "add_record",
     "load_file",
-    "may_edit",
     "recommendation_rows",
     "respond",
     "reveal",
@@ -87,15 +84,6 @@ def _seeker(session: Session, viewer: Viewer, seeker_id: int, *, lock: bool = Fa
     if found is None:
         raise NotFound(f"seeker {seeker_id}")
     return found
-
-
-def may_edit(engine: Engine, *, viewer: Viewer, seeker_id: int) -> bool:
-    with read_session(engine) as session:
-        try:
-            _editable(session, viewer, seeker_id)
-        except NotFound:
-            return False
-    return True
 
 
 def load_file(session: Session, *, viewer: Viewer, seeker_id: int) -> FileView:
