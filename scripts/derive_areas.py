@@ -32,12 +32,65 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ETHNIC = (
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
-    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
-    "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
-# Longest first, so that 维吾尔 is taken before 维 could be (there is no 维) and 蒙古 before 蒙.
+ETHNIC = [
+    "汉",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+]
+# The 56 peoples, longest first in the pattern, so that 蒙古 is taken whole.
 _ETHNIC = re.compile("(?:" + "|".join(sorted(ETHNIC, key=len, reverse=True)) + ")+族?")
 _SUFFIXES = (
     "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
@@ -120,6 +173,8 @@ def main(tgz: Path, wheel: Path, target: Path) -> None:
             continue  # a placeholder, or a prefecture-level city without counties (东莞市)
         city = row["cityCode"]
         parent = row["provinceCode"] + "0000" if city in placeholders else city + "00"
+        if parent in rows and rows[parent]["name"] == row["name"]:
+            continue  # the one county of a city that bears its name (嘉峪关市): the city
         add(row["code"], row["name"], parent, 3)
 
     aliases: dict[str, set[str]] = {code: set() for code in rows}
@@ -157,7 +212,9 @@ def _pair_older_list(
         name, prefix = row["name"].strip(), row["id"][:4]
         same = [c for c in new_codes if rows[c]["name"] == name and c[:4] == prefix]
         if not same:  # moved to another prefecture of the province (公主岭市), if unmistakable
-            in_province = [r for r in older if r["name"].strip() == name and r["id"][:2] == prefix[:2]]
+            in_province = [
+                r for r in older if r["name"].strip() == name and r["id"][:2] == prefix[:2]
+            ]
             same = [c for c in new_codes if rows[c]["name"] == name and c[:2] == prefix[:2]]
             same = same if len(in_province) == 1 else []
         if len(same) == 1:

@@ -19,6 +19,11 @@ __all__ = ["demo", "export_command", "import_command"]
 @click.option("--postings", default=3000, show_default=True, type=click.IntRange(0))
 @click.option("--employers", type=click.IntRange(1), help="Default: one per five postings.")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--area",
+    help="The province, prefecture or county of China the demo is made for, as a code or a "
+    "name (e.g. 红河哈尼族彝族自治州). Default: Guizhou.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data exists.")
 @click.option(
     "--truth",
@@ -31,12 +36,21 @@ def demo(
     postings: int,
     employers: int | None,
     seed: int,
+    area: str | None,
     if_empty: bool,
     truth: Path | None,
 ) -> None:
     """Load deterministic synthetic demo data and the demo sign-ins into an empty database."""
     from matcher import demo as demo_data
+    from matcher.demo.region import Region
 
+    if area:
+        try:
+            Region.of(area, populations={})
+        except ValueError as exc:
+            raise click.BadParameter(
+                str(exc).removeprefix("--area: "), param_hint="--area"
+            ) from None
     runtime = click.get_current_context().ensure_object(Runtime)
     engine = runtime.ready_engine()
     with read_session(engine) as session:
@@ -57,6 +71,7 @@ def demo(
         postings=postings,
         employers=employers,
         seed=seed,
+        area=area,
         progress=shown,
     )
     if truth:

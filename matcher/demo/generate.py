@@ -27,6 +27,7 @@ import yaml
 from matcher.core import clock
 from matcher.core.codes import code_list
 from matcher.core.paths import data_dir
+from matcher.demo.region import Region
 from matcher.intake.records import EmployerRecord, PostingRecord, SeekerRecord
 from matcher.people.identifiers import check_character
 from matcher.reference.areas import areas
@@ -70,6 +71,7 @@ _WORK_MODE = {"全职": "full_time", "兼职": "part_time", "远程": "remote", 
 
 @dataclass
 class DemoData:
+    region: Region
     employers: list[EmployerRecord] = field(default_factory=list)
     postings: list[PostingRecord] = field(default_factory=list)
     posting_campaigns: list[list[str]] = field(default_factory=list)  # campaign names
@@ -97,6 +99,38 @@ def _contact_preference(number: int) -> str:
     return keys[(number * 7919) % len(keys)]
 
 
+def _local(content: dict[str, Any], region: Region) -> dict[str, Any]:
+    """The content for ``region``: outside a province, the brands, titles and sentences
+    that name it (settings ``local_text``) are left out."""
+    words = [
+        word
+        for province, listed in content["settings"]["local_text"].items()
+        if province != region.province
+        for word in listed
+    ]
+    if not words:
+        return content
+
+    def keep(value: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list):
+            kept = [
+                keep(v) for v in value if not (isinstance(v, str) and any(w in v for w in words))
+            ]
+            return kept or value  # never empty a list the generator draws from
+        if isinstance(value, dict):
+            return {k: keep(v) for k, v in value.items()}
+        return value
+
+    return {name: keep(part) if name != "settings" else part for name, part in content.items()}
+
+
+def _names(text: str, words: list[str]) -> bool:
+    return any(word in text for word in words)
+
+
+@cache
 def _content() -> dict[str, Any]:
     folder = data_dir() / "demo"
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10 times faster
@@ -118,28 +152,22 @@ class _Choice:
 
 
 class _Generator:
-    def __init__(self, seed: int, today: date) -> None:
+    def __init__(self, seed: int, today: date, region: Region) -> None:
         self.rng = random.Random(seed)
         self.today = today
-        content = _content()
+        self.region = region
+        content = _local(_content(), region)
         self.settings = content["settings"]
         self.posting_text = content["postings"]
         self.seeker_text = content["seekers"]["categories"]
         self.generic_experience = content["seekers"]["generic_experience"]
         self.people = content["people"]
         self.schools = content["schools"]
-        index = areas()
-        self.counties: dict[str, list[str]] = {
-            prefecture: sorted(
-                code for code, area in index.by_code.items() if area.parent_code == prefecture
-            )
-            for prefecture in self.settings["prefecture_population"]
-        }
+        self.counties = region.counties
         self.categories = list(self.settings["category_weights"])
-        self.choice = {
+        self.choice = {"units": _Choice(region.units)} | {
             name: _Choice({str(k): v for k, v in self.settings[name].items()})
             for name in (
-                "prefecture_population",
                 "disability_type_shares",
                 "graduate_type_shares",
                 "grade_shares",
@@ -162,8 +190,22 @@ class _Generator:
     # --- places and names -------------------------------------------------------------
 
     def county(self) -> str:
-        prefecture = self.choice["prefecture_population"].pick(self.rng)
-        return self.rng.choice(self.counties[prefecture])
+        unit = self.choice["units"].pick(self.rng)
+        return str(self.rng.choice(self.counties[unit]))
+
+    def _province_names(self) -> dict[str, str]:
+        province = areas().by_code[self.region.province]
+        return {"province": province.short_name, "province_full": province.name}
+
+    def _school(self, county: str) -> str:
+        """A college of the seeker's province: from the list where data/demo/schools.yaml
+        has one, else named as colleges there are named (贵州大学, 红河职业技术学院)."""
+        listed = self.schools["provinces"].get(self.region.province)
+        if listed:
+            return str(self.rng.choice(listed))
+        city = areas().by_code[areas().prefecture(county)].short_name
+        pattern = self.rng.choice(self.schools["elsewhere"])
+        return str(pattern.format(city=city, **self._province_names()))
 
     def person_name(self) -> str:
         given = "".join(self.rng.choices(self.people["given_chars"], k=self.rng.choice((1, 2, 2))))
@@ -206,6 +248,7 @@ class _Generator:
                     city=areas().by_code[prefecture].short_name,
                     county=areas().by_code[county].name,
                     trade=self.rng.choice(self.people["trades"]),
+                    **self._province_names(),
                 )
                 if attempt >= 40:
                     name += f"（{attempt}）"
@@ -350,7 +393,7 @@ class _Generator:
         year, quarter = self.today.year, (self.today.month - 1) // 3 + 1
         start = date(year, 3 * quarter - 2, 1)
         found = []
-        for prefecture in self.settings["prefecture_population"]:
+        for prefecture in self.region.units:
             city = areas().by_code[prefecture].name
             found.append(
                 {
@@ -364,17 +407,24 @@ class _Generator:
                     "key": prefecture,
                 }
             )
-        province = self.settings["province"]
+        province = self.region.province
+        whole = areas().by_code[province].name
+        capital = areas().by_code[self.region.capital].name
         for key, kind, name, organizer in (
-            ("soe", "soe_campaign", f"{year}年国有企业助残就业专项行动", "贵州省国资委"),
-            ("private", "private_campaign", f"{year}年民营企业招聘残疾人专项行动", "贵州省工商联"),
+            ("soe", "soe_campaign", f"{year}年国有企业助残就业专项行动", f"{whole}国资委"),
+            (
+                "private",
+                "private_campaign",
+                f"{year}年民营企业招聘残疾人专项行动",
+                f"{whole}工商联",
+            ),
             (
                 "graduate",
                 "graduate_fair",
                 f"{year}届残疾人高校毕业生专场招聘会",
-                "贵州省残疾人联合会",
+                f"{whole}残疾人联合会",
             ),
-            ("online", "online_fair", f"{year}年残疾人网络招聘会", "贵州省残疾人就业服务中心"),
+            ("online", "online_fair", f"{year}年残疾人网络招聘会", f"{whole}残疾人就业服务中心"),
         ):
             found.append(
                 {
@@ -384,7 +434,7 @@ class _Generator:
                     "key": key,
                     "starts_on": start + timedelta(days=30),
                     "organizer": organizer,
-                    "venue": "线上" if kind == "online_fair" else "贵阳国际会议展览中心",
+                    "venue": "线上" if kind == "online_fair" else f"{capital}国际会议展览中心",
                     "venue_accessibility": "无障碍通道、读屏友好网页",
                 }
             )
@@ -499,7 +549,7 @@ class _Generator:
             if roll < 0.8
             else ["*"]
             if roll < 0.9
-            else ["520100", prefecture]
+            else [self.region.capital, prefecture]
         )
         low = text["salary"][0]
         major = ""
@@ -507,12 +557,10 @@ class _Generator:
             major = rng.choice(text["majors"])
         school = ""
         if graduate:
-            pool = (
-                "special_education"
-                if kind in {"visual", "hearing"} and rng.random() < 0.5
-                else "guizhou"
-            )
-            school = rng.choice(self.schools[pool])
+            if kind in {"visual", "hearing"} and rng.random() < 0.5:
+                school = rng.choice(self.schools["special_education"])
+            else:
+                school = self._school(county)
         skill_ids, _ = skills().normalize("、".join(skill_names))
         certificate_ids, _ = skills().normalize("、".join(certificates))
         modes = ["full_time"]
@@ -594,10 +642,14 @@ def generate(
     employers: int | None = None,
     seed: int = 2026,
     today: date | None = None,
+    area: str | None = None,
 ) -> DemoData:
-    """Generate the demo data in memory (nothing is written)."""
-    generator = _Generator(seed, today or clock.today())
-    data = DemoData()
+    """Generate the demo data in memory (nothing is written), for ``area`` (any division
+    of China; by default the one data/demo/settings.yaml names, Guizhou)."""
+    settings = _content()["settings"]
+    region = Region.of(area or settings["region"], populations=settings["prefecture_population"])
+    generator = _Generator(seed, today or clock.today(), region)
+    data = DemoData(region=region)
     if postings:
         data.employers = generator.employers(employers or max(1, postings // 5))
         data.postings, data.posting_campaigns, data.campaigns = generator.postings(

@@ -50,12 +50,15 @@ def load(
     employers: int | None = None,
     seed: int = 2026,
     today: date | None = None,
+    area: str | None = None,
     progress: Progress | None = None,
 ) -> DemoData:
     """Generate the demo data and write it, with the demo sign-ins, in one transaction."""
     started = time.perf_counter()
     today = today or clock.today()
-    data = generate(seekers=seekers, postings=postings, employers=employers, seed=seed, today=today)
+    data = generate(
+        seekers=seekers, postings=postings, employers=employers, seed=seed, today=today, area=area
+    )
     report = progress or (lambda stage, done, total: None)
     with write_session(engine) as session:
         users = _demo_users(session, data)
@@ -92,14 +95,21 @@ def load(
 def _demo_users(session: Session, data: DemoData) -> dict[str, int]:
     """Create the demo sign-ins and one case worker per county; return area -> worker id."""
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: argon2id is slow on purpose
+    region, index = data.region, areas()
+    theirs = region.caseworker_areas
     named = [
         ("admin", "admin", "系统管理员（演示）", []),
-        ("supervisor", "supervisor", "贵阳市督导（演示）", ["520100"]),
-        ("caseworker", "case_worker", "南明区、云岩区就业服务专员（演示）", ["520102", "520103"]),
+        ("supervisor", "supervisor", f"{index.name(region.capital)}督导（演示）", [region.capital]),
+        (
+            "caseworker",
+            "case_worker",
+            f"{'、'.join(index.name(code) for code in theirs)}就业服务专员（演示）",
+            theirs,
+        ),
         ("organizer", "organizer", "招聘会组织者（演示）", []),
         ("graduate", "graduate", "高校毕业生（演示）", []),
     ]
-    counties = sorted({s.area_code for s in data.seekers} - {"520102", "520103"})
+    counties = sorted({s.area_code for s in data.seekers} - set(theirs))
     rows = [
         {"username": u, "role": r, "display_name": d, "area_codes": a} for u, r, d, a in named
     ] + [
@@ -127,7 +137,8 @@ def _demo_users(session: Session, data: DemoData) -> dict[str, int]:
     )
     ids = dict(session.execute(select(col(User.username), col(User.id))).all())
     by_area = {code: ids[f"cw{code}"] for code in counties}
-    by_area["520102"] = by_area["520103"] = ids["caseworker"]
+    for code in theirs:
+        by_area[code] = ids["caseworker"]
     by_area["*"] = ids["caseworker"]
     return by_area
 
@@ -193,7 +204,11 @@ def _store_service_records(
 def _link_graduate_user(session: Session, data: DemoData, seeker_ids: dict[str, int]) -> None:
     """The demo graduate signs in as the first consenting graduate of the caseworker's area."""
     chosen = next(
-        (s for s in data.seekers if s.is_graduate and s.consent and s.area_code == "520102"),
+        (
+            s
+            for s in data.seekers
+            if s.is_graduate and s.consent and s.area_code == data.region.caseworker_areas[0]
+        ),
         next((s for s in data.seekers if s.is_graduate and s.consent), None),
     )
     if chosen is None:

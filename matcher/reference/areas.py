@@ -1,8 +1,13 @@
-"""Administrative divisions: resolve a code or a name, and walk the hierarchy.
+"""Administrative divisions of all China: resolve a code, a name or an address, and walk
+the hierarchy.
 
-An area may be given as a code (``520102``), a name (``南明区``), a short name (``南明``),
-or a path of names (``贵阳市南明区``, ``贵州省贵阳市南明区``, ``贵阳市/南明区``). A name that
-fits several divisions is refused with the candidates, never guessed.
+An area may be given as a code (``520102``, or a former one: ``520221`` is now ``520204``),
+a name (``南明区``, or a former one: ``水城县``), a short name (``南明``, ``黔南州``), a path of
+names (``贵阳市南明区``, ``贵州省贵阳市南明区``, ``上海-徐汇区``, ``北京·朝阳区``), or an
+address whose path of divisions is followed by a town, a street or a village
+(``贵州省贵阳市修文县扎佐镇``, ``修文县龙场镇``): the address resolves to the finest division
+it names. A name that fits several divisions is refused with the candidates, never guessed,
+unless one of them lies in the area the caller says the text comes from (``near``).
 """
 
 from __future__ import annotations
@@ -39,32 +44,50 @@ class AreaIndex:
     def __init__(self, rows: list[Area], aliases: dict[str, str]) -> None:
         self.by_code = {area.code: area for area in rows}
         names: dict[str, set[str]] = {}
+        self._former_codes: dict[str, str] = {}
         for area in rows:
             for spelling in _spellings(area):
                 names.setdefault(norm_key(spelling), set()).add(area.code)
         for alias, code in aliases.items():
-            names.setdefault(norm_key(alias), set()).add(code)
+            if alias.isdigit():
+                self._former_codes[alias] = code
+            else:
+                names.setdefault(norm_key(alias), set()).add(code)
         self._names = names
-        self._resolved: dict[str, str] = {}
+        self._longest = max(len(key) for key in names)
+        # The spellings an address may end a division with: the name, a former name, and
+        # the everyday short forms of autonomous divisions (黔南州), not the bare short name.
+        self._full: dict[str, tuple[str, ...]] = {
+            area.code: tuple(norm_key(spelling) for spelling in _spellings(area) - _bare(area))
+            for area in rows
+        }
+        for alias, code in aliases.items():
+            if not alias.isdigit():
+                self._full[code] += (norm_key(alias),)
+        self._resolved: dict[tuple[str, str | None], str] = {}
 
-    def resolve(self, text: str) -> str:
-        """The code for ``text``; ``*`` for anywhere. Raises AreaError with the reason."""
+    def resolve(self, text: str, *, near: str | None = None) -> str:
+        """The code for ``text``; ``*`` for anywhere. Raises AreaError with the reason.
+        ``near``: the division the text comes from (a campaign's, an office's), which
+        decides between namesakes (朝阳区 near 110000 is Beijing's)."""
         value = text.strip()
-        if value in self._resolved:
-            return self._resolved[value]
-        code = self._resolve(value)
-        self._resolved[value] = code
-        return code
+        found = self._resolved.get((value, near))
+        if found is None:
+            found = self._resolved[(value, near)] = self._resolve(value, near)
+        return found
 
-    def _resolve(self, value: str) -> str:
+    def _resolve(self, value: str, near: str | None) -> str:
         if norm_key(value) in ANYWHERE_WORDS:
             return ANYWHERE
         if value.isdigit():
             if value in self.by_code:
                 return value
+            if value in self._former_codes:
+                return self._former_codes[value]
             raise AreaError(f"no administrative division has the code {value}")
         key = norm_key(_PATH_SEPARATORS.sub("", value))
-        candidates = self._names.get(key) or self._match_path(key, None)
+        candidates = self._names.get(key) or self._match_path(key, None) or self._address(key)
+        candidates = self._narrowed(candidates, near)
         if len(candidates) == 1:
             return next(iter(candidates))
         if len(candidates) > 1:
@@ -72,17 +95,39 @@ class AreaIndex:
             raise AreaError(f"'{value}' names several divisions ({options}); give the fuller name")
         raise AreaError(f"'{value}' is not a known administrative division")
 
+    def _narrowed(self, candidates: set[str], near: str | None) -> set[str]:
+        """Of namesakes, those nearest to ``near``: in its prefecture, else its province."""
+        if len(candidates) < 2 or not near or near not in self.by_code:
+            return candidates
+        for around in self.ancestors(near):
+            inside = {code for code in candidates if around in self.ancestors(code)}
+            if inside:
+                return inside
+        return candidates
+
     def _match_path(self, key: str, within: str | None) -> set[str]:
         """Divisions named by ``key`` read as a path of spellings, each inside the one before
         (贵州省黔南州都匀市, 贵阳南明区)."""
         found: set[str] = set()
-        for end in range(1, len(key) + 1):
+        for end in range(1, min(len(key), self._longest) + 1):
             for code in self._names.get(key[:end], ()):
                 if within is not None and within not in self.ancestors(code)[1:]:
                     continue
                 rest = key[end:]
                 found |= {code} if not rest else self._match_path(rest, code)
         return found
+
+    def _address(self, key: str) -> set[str]:
+        """An address: the longest start of ``key`` that is a path of divisions ending in a
+        full name (修文县, 黔南州, 上海市), whatever follows it (a town, a street, a village, a
+        house number). A short name is not enough before other text: 南明路 is a street."""
+        for end in range(len(key) - 1, 1, -1):
+            start = key[:end]
+            found = self._names.get(start) or self._match_path(start, None)
+            found = {code for code in found if start.endswith(self._full[code])}
+            if found:
+                return found
+        return set()
 
     def ancestors(self, code: str) -> list[str]:
         """``code`` and its parents, nearest first."""
@@ -117,6 +162,11 @@ class AreaIndex:
         if len(chain) == 2 and self.by_code[chain[0]].level == 3:
             return chain[1]
         return chain[-2] if len(chain) >= 2 else chain[-1]
+
+
+def _bare(area: Area) -> set[str]:
+    """The short name, where it is not the whole name (南明, but not 赵县)."""
+    return {area.short_name} - {area.name}
 
 
 def _spellings(area: Area) -> set[str]:

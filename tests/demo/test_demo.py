@@ -93,3 +93,34 @@ def test_load_writes_everything_with_the_demo_sign_ins(engine, vault):
             select(func.count()).select_from(Jobseeker).where(Jobseeker.case_worker_id.is_(None))
         ).scalar_one()
         assert unassigned == 0
+
+
+def test_the_demo_can_be_made_for_any_division_of_china():
+    """jobbridge demo --area: people, employers, fairs and sign-ins belong to that area."""
+    from matcher.reference.areas import areas
+
+    index = areas()
+    data = demo.generate(seekers=120, postings=60, seed=4, area="红河哈尼族彝族自治州")
+    assert data.region.code == "532500" and data.region.capital == "532500"
+    assert all(index.covers("532500", s.area_code) for s in data.seekers)
+    assert all(index.covers("532500", p.area_code) for p in data.postings)
+    assert {index.prefecture(s.area_code) for s in data.seekers} == {"532500"}
+    assert len({s.area_code for s in data.seekers}) > 5  # spread over its counties
+    assert not any("贵州" in e.name or "黔" in e.name for e in data.employers)
+    assert not any("贵州" in (s.school or "") for s in data.seekers)
+    organizers = {c["organizer"] for c in data.campaigns}
+    assert "红河哈尼族彝族自治州残疾人联合会" in organizers and "云南省残疾人联合会" in organizers
+    whole = demo.generate(seekers=200, postings=40, seed=4, area="浙江省")
+    assert {index.prefecture(s.area_code)[:2] for s in whole.seekers} == {"33"}
+    assert len({index.prefecture(s.area_code) for s in whole.seekers}) == 11
+    assert whole.region.caseworker_areas[0].startswith("3301")  # the capital, 杭州
+
+
+def test_an_unknown_area_is_refused_by_the_command(cli):
+    from matcher.cli import main
+
+    assert cli.invoke(main, ["init-db"]).exit_code == 0
+    refused = cli.invoke(main, ["demo", "--area", "火星市", "--seekers", "5"])
+    assert refused.exit_code == 2 and "火星市" in refused.output
+    made = cli.invoke(main, ["demo", "--area", "修文县", "--seekers", "30", "--postings", "10"])
+    assert made.exit_code == 0, made.output
