@@ -227,6 +227,22 @@ class Posting(SQLModel, table=True):
     text_accommodations: list[str] = _json(list)
     text_skills: list[str] = _json(list)
     profile_version: str | None = Field(default=None, max_length=16)
+    # The category's confidence when it was inferred (None: given by the file or staff), and
+    # where each demand of the profile came from: {dimension: {source, quote, confidence}}.
+    category_confidence: float | None = None
+    demand_sources: dict[str, dict[str, Any]] = _json(dict)
+    # Staff edits: they override the file and the inference, and survive re-imports.
+    staff_category: str | None = Field(default=None, max_length=40)
+    staff_demands: dict[str, int] | None = _json()
+    original_text: dict[str, str] | None = _json()  # the text as imported, once staff edit it
+    # Review (DESIGN.md "Posting review"): "none", "held" (never recommended, listed at a
+    # fair or printed) or "cleared"; why it was held; who cleared it, when, and how.
+    review: str = Field(default="none", max_length=20, index=True)
+    review_reasons: list[str] = _json(list)
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = None
+    review_note: str = Field(default="")
+    restrictions: dict[str, Any] | None = _json()  # accepted as job-related: gender, age
     status: str = Field(default="open", max_length=20, index=True)  # open / closed
     closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=clock.utcnow)

@@ -16,10 +16,24 @@ import yaml
 
 from matcher.core.codes import code_list
 from matcher.core.paths import data_dir
+from matcher.reference.occupations import occupations
+from matcher.reference.screening import rules as screening_rules
 
-__all__ = ["Localized", "ReasonRule", "localize", "localized", "rules"]
+__all__ = ["NESTED", "PART_NAMES", "Localized", "ReasonRule", "localize", "localized", "rules"]
 
 NESTED = "reason"  # a part that is itself a reason
+
+
+def _rule_names() -> dict[str, str]:
+    return {rule.key: rule.name_zh for rule in screening_rules()}
+
+
+def _category_names() -> dict[str, str]:
+    return {row.key: row.name_zh for row in occupations()}
+
+
+# Parts named by a list other than a code list: screening rules and posting categories.
+PART_NAMES = {"screening_rules": _rule_names, "categories": _category_names}
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,9 @@ def _part(kind: str | None, value: str) -> str:
         return value
     if kind == NESTED:
         return localized(value, "zh")
+    if kind in PART_NAMES:
+        names = PART_NAMES[kind]()
+        return "、".join(names.get(item, item) for item in value.split(", "))
     codes = code_list(kind)
     names = []
     for item in value.split(", "):

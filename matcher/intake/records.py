@@ -85,3 +85,7 @@ class PostingRecord:
     suitable_types: list[str] | None = None
     accommodations: list[str] = field(default_factory=list)
     demands: dict[str, int] | None = None
+    # Set when the category was inferred: its confidence (None: the file gave it).
+    category_confidence: float | None = None
+    # Why the posting is held for review (an unsure inference, an exclusionary clause).
+    review_reasons: list[str] = field(default_factory=list)

@@ -12,7 +12,6 @@ from matcher.core.text import control_character, shown_controls
 from matcher.intake.cells import CellError, read_cell
 from matcher.intake.columns import ColumnSpec
 from matcher.intake.records import EmployerRecord, PostingRecord, SeekerRecord
-from matcher.reference.occupations import occupations
 from matcher.reference.skills import skills
 
 __all__ = ["Problem", "RowReader", "build_record"]
@@ -200,11 +199,7 @@ def build_posting(row: RowReader) -> PostingRecord | None:
     title = row.get("title", "")
     description = row.get("description", "")
     requirements = row.get("requirements", "")
-    category = row.get("category")
-    if category is None and "category" not in _filled(row) and title:
-        category = occupations().infer(title, f"{description}\n{requirements}")
-        if category is None:
-            row.error("category", "could not be inferred from the title and text; fill it in")
+    category = row.get("category") or ""  # none given: inferred from the text, with the rest
     salary_min, salary_max = row.get("salary_min"), row.get("salary_max")
     if salary_min is not None and salary_max is not None and salary_min > salary_max:
         row.error("salary_max", "is below the minimum salary")

@@ -45,12 +45,16 @@ from matcher.intake.store import (
     insert_postings,
     insert_seekers,
     link_campaign,
+    posting_text,
     posting_values,
     seeker_values,
+    update_postings,
     update_rows,
     update_seekers,
 )
 from matcher.people.identifiers import Vault
+from matcher.reference.categories import UNSURE_CATEGORY, category_model
+from matcher.reference.screening import holding_rules, screen
 
 __all__ = ["Duplicate", "ImportReport", "RowOutcome", "import_file"]
 
@@ -92,6 +96,28 @@ class ImportReport:
     outcomes: list[RowOutcome] = field(default_factory=list)
     # The valid rows' records by row number, for a preview to show; not in to_dict().
     records: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Postings stored but held for review (an unsure inference, an exclusionary clause).
+    held: int = 0
+    # Whether only the valid rows are written (an explicit choice; all or nothing is the
+    # default), and the file's header and rows, to give the rejected ones back.
+    valid_only: bool = False
+    headers: list[str] = field(default_factory=list, repr=False, compare=False)
+    cells: dict[int, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        """Errors of the file as a whole: no row can be written past them."""
+        return [p for p in self.errors if p.row is None]
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        """The rows with an error (left out by a valid-rows import)."""
+        return sorted({p.row for p in self.errors if p.row is not None})
+
+    @property
+    def writable(self) -> bool:
+        """Whether the import may write: a clean file, or the valid rows of one."""
+        return not self.file_errors and (self.ok or self.valid_only)
 
     @property
     def errors(self) -> list[Problem]:
@@ -121,9 +147,11 @@ class ImportReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(replace(self, records={}))
-        del data["records"]
+        data = asdict(replace(self, records={}, headers=[], cells={}))
+        for name in ("records", "headers", "cells"):
+            del data[name]
         data["ok"] = self.ok
+        data["rejected_rows"] = self.rejected_rows
         return data
 
 
@@ -154,36 +182,106 @@ def import_file(
     limits: Limits | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     file_name: str | None = None,
+    valid_only: bool = False,
 ) -> ImportReport:
     """Preview and, when the file is clean and this is not a dry run, write it.
 
+    Every problem of the file is reported in one pass. All or nothing is the default:
+    one bad row leaves the database unchanged. ``valid_only`` is the explicit choice to
+    write the valid rows and leave out those with an error (``rejected_rows``, which
+    ``rejected_file`` gives back with their reasons).
     ``progress(stage, done, total)`` is called as rows are validated, if given.
     ``file_name``: the name to report and audit, when ``path`` is a stored copy (uploads).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     report = ImportReport(
-        kind=kind, file_name=file_name or path.name, campaign=campaign, dry_run=dry_run
+        kind=kind,
+        file_name=file_name or path.name,
+        campaign=campaign,
+        dry_run=dry_run,
+        valid_only=valid_only,
     )
     try:
         table = read_table(path, limits=limits)
     except FileRefused as exc:
         report.problems.append(Problem(None, "-", "", str(exc)))
         return report
+    report.headers, report.cells = table.headers, dict(table.rows)
     plan = _Plan(report=report, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     records = _read_rows(kind, table.headers, table.rows, report, progress)
+    if kind == "postings":
+        review_postings(records, report)
     report.records = dict(records)
-    if not report.ok:
+    if report.file_errors:
         return report
     # A dry run only reads, so that a preview never holds SQLite's write lock; a real
-    # import compares and writes in one write transaction (all or nothing).
+    # import compares and writes in one write transaction (all or nothing, unless only
+    # the valid rows were asked for).
     with (read_session if dry_run else write_session)(engine) as session:
         _COMPARE[kind](session, vault, plan, records)
+        rejected = set(report.rejected_rows)
+        if valid_only and rejected:  # compared again without them, for what to write
+            kept = [(n, r) for n, r in records if n not in rejected]
+            scratch = ImportReport(kind=kind, file_name=report.file_name)
+            plan = replace(_Plan(report=scratch), sha256=plan.sha256)
+            _COMPARE[kind](session, vault, plan, kept)
+            plan.report = report
+            report.new, report.changed, report.unchanged = (
+                scratch.new,
+                scratch.changed,
+                scratch.unchanged,
+            )
+            records = kept
         report.outcomes = _outcomes(plan, records)
-        if report.ok and not dry_run:
+        report.held = sum(
+            1 for _, r in records if isinstance(r, PostingRecord) and r.review_reasons
+        )
+        if report.writable and not dry_run:
             _write(session, vault, plan, campaign, actor, actor_id)
             report.written = True
     return report
+
+
+def review_postings(records: list[tuple[int, PostingRecord]], report: ImportReport) -> None:
+    """Infer the category of the postings that name none, each with a confidence, and
+    hold for review those whose inference is unsure or whose text holds a clause that
+    excludes people; the report says so of each (a warning: the row still imports)."""
+    unnamed = [(number, r) for number, r in records if not r.category]
+    guesses = category_model().guess_all(
+        (r.title, posting_text(r.title, r.description, r.requirements)) for _, r in unnamed
+    )
+    for (number, record), guess in zip(unnamed, guesses, strict=True):
+        record.category, record.category_confidence = guess.key, round(guess.confidence, 3)
+        if not guess.sure:
+            record.review_reasons.append(UNSURE_CATEGORY)
+            report.problems.append(
+                Problem(
+                    number,
+                    "category",
+                    guess.key,
+                    f"inferred with a confidence of {guess.confidence:.0%} only: "
+                    "the posting is held until staff confirm its category",
+                    severity="warning",
+                )
+            )
+    for number, record in records:
+        holding = sorted(
+            {f.rule for f in screen(record.title, record.description, record.requirements)}
+            & holding_rules()
+        )
+        if holding:
+            record.review_reasons.extend(f"flag:{rule}" for rule in holding)
+            report.problems.append(
+                Problem(
+                    number,
+                    "description",
+                    "",
+                    f"excludes people by {', '.join(holding)}: the posting is held until "
+                    "staff record that the employer dropped the clause or gave a job reason",
+                    severity="warning",
+                )
+            )
 
 
 def _read_rows(
@@ -559,14 +657,8 @@ def _write(
         new_ids = insert_postings(
             session, [(r, employer_ids[employer_key(r.employer)]) for r in plan.new]
         )
-        update_rows(
-            session,
-            Posting,
-            [
-                {"_id": rid, **posting_values(r, employer_ids[employer_key(r.employer)])}
-                for rid, r in plan.changed
-            ],
-            bump_version=True,
+        update_postings(
+            session, [(rid, r, employer_ids[employer_key(r.employer)]) for rid, r in plan.changed]
         )
         if campaign:
             campaign_id = _campaign_id(session, campaign)

@@ -9,6 +9,7 @@ makes a 20,000-row import or a 100,000-seeker demo take seconds instead of minut
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -29,18 +30,28 @@ from matcher.core.text import norm_key
 from matcher.intake.records import EmployerRecord, PostingRecord, SeekerRecord
 from matcher.people import consent
 from matcher.people.identifiers import Vault, mask_cert_no, mask_id_number, mask_phone
-from matcher.reference.requirements import posting_profile, profile_version, seeker_profile
+from matcher.reference.categories import UNSURE_CATEGORY
+from matcher.reference.requirements import (
+    PostingText,
+    posting_profiles,
+    profile_version,
+    seeker_profile,
+)
 
 __all__ = [
+    "StaffEdits",
     "employer_key",
     "employer_values",
     "insert_employers",
     "insert_postings",
     "insert_seekers",
     "link_campaign",
+    "posting_rows",
     "posting_status",
+    "posting_text",
     "posting_values",
     "seeker_values",
+    "update_postings",
     "update_rows",
     "upsert_capabilities",
 ]
@@ -273,6 +284,7 @@ def posting_status(record: PostingRecord, *, today: date | None = None) -> str:
 
 
 def posting_values(record: PostingRecord, employer_id: int) -> dict[str, Any]:
+    """The columns a posting file sets (what a re-import compares)."""
     return {
         "external_id": record.external_id,
         "employer_id": employer_id,
@@ -295,23 +307,64 @@ def posting_values(record: PostingRecord, employer_id: int) -> dict[str, Any]:
         "accommodations": record.accommodations,
         "demands": record.demands,
         "status": posting_status(record),
-        **_posting_derived(record),
     }
 
 
-def _posting_derived(record: PostingRecord) -> dict[str, Any]:
-    profile = posting_profile(
-        category=record.category,
-        text=f"{record.title}\n{record.description}\n{record.requirements}",
-        explicit=record.demands,
-    )
-    return {
-        "requirement_profile": profile.demands,
-        "intrinsic": profile.intrinsic,
-        "text_accommodations": profile.text_accommodations,
-        "text_skills": profile.text_skills,
-        "profile_version": profile_version(),
-    }
+@dataclass(frozen=True)
+class StaffEdits:
+    """What staff set on a stored posting: it survives a re-import of the posting."""
+
+    category: str | None = None
+    demands: dict[str, int] | None = None
+
+
+def posting_rows(
+    records: Sequence[tuple[PostingRecord, int]],
+    staff: dict[str, StaffEdits] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows to write for postings (each with its employer's row id): the file's values,
+    the profile read from the text, and the review. The one place where a posting's
+    derived columns are made (a refresh that finds them stale makes them here too)."""
+    edits = staff or {}
+    texts = []
+    for record, _ in records:
+        mine = edits.get(record.external_id, StaffEdits())
+        texts.append(
+            PostingText(
+                mine.category or record.category,
+                posting_text(record.title, record.description, record.requirements),
+                record.demands,
+                mine.demands,
+            )
+        )
+    rows = []
+    for (record, employer_id), text, profile in zip(
+        records, texts, posting_profiles(texts), strict=True
+    ):
+        reasons = list(record.review_reasons)
+        if text.category != record.category:  # staff chose it: no doubt about it left
+            reasons = [r for r in reasons if r != UNSURE_CATEGORY]
+        rows.append(
+            posting_values(record, employer_id)
+            | {
+                "category": text.category,
+                "category_confidence": record.category_confidence,
+                "requirement_profile": profile.demands,
+                "demand_sources": profile.sources,
+                "intrinsic": profile.intrinsic,
+                "text_accommodations": profile.text_accommodations,
+                "text_skills": profile.text_skills,
+                "profile_version": profile_version(),
+                "review": "held" if reasons else "none",
+                "review_reasons": reasons,
+            }
+        )
+    return rows
+
+
+def posting_text(title: str, description: str, requirements: str) -> str:
+    """A posting's text as inference reads it: the title, the duties, the requirements."""
+    return f"{title}\n{description}\n{requirements}"
 
 
 def insert_postings(
@@ -323,11 +376,35 @@ def insert_postings(
         session,
         Posting,
         [
-            posting_values(r, employer_id) | {"created_at": now, "updated_at": now, "version": 1}
-            for r, employer_id in records
+            row | {"created_at": now, "updated_at": now, "version": 1, "review_note": ""}
+            for row in posting_rows(records)
         ],
     )
     return _ids_by_external(session, Posting, [r.external_id for r, _ in records])
+
+
+def update_postings(
+    session: Session, changes: Sequence[tuple[int, PostingRecord, int]]
+) -> None:
+    """Overwrite changed postings (row id, new record, employer id), keeping staff edits."""
+    if not changes:
+        return
+    ids = [row_id for row_id, _, _ in changes]
+    edits: dict[str, StaffEdits] = {}
+    for start in range(0, len(ids), BATCH):
+        for external_id, category, demands in session.execute(
+            select(
+                col(Posting.external_id), col(Posting.staff_category), col(Posting.staff_demands)
+            ).where(col(Posting.id).in_(ids[start : start + BATCH]))
+        ):
+            edits[external_id] = StaffEdits(category, demands)
+    rows = posting_rows([(r, e) for _, r, e in changes], edits)
+    update_rows(
+        session,
+        Posting,
+        [row | {"_id": row_id} for (row_id, _, _), row in zip(changes, rows, strict=True)],
+        bump_version=True,
+    )
 
 
 def link_campaign(session: Session, campaign_id: int, posting_ids: Iterable[int]) -> int:

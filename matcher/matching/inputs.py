@@ -18,10 +18,15 @@ from sqlmodel import Session, col
 from matcher.core import clock
 from matcher.core.codes import code_list
 from matcher.core.models import CapabilityProfile, Employer, Jobseeker, Posting, Recommendation
-from matcher.intake.store import update_rows
+from matcher.intake.store import posting_text, update_rows
 from matcher.ranker.inputs import PostingInput, SeekerInput
 from matcher.reference.profiles import default_capacity
-from matcher.reference.requirements import posting_profile, profile_version, seeker_profile
+from matcher.reference.requirements import (
+    PostingText,
+    posting_profiles,
+    profile_version,
+    seeker_profile,
+)
 
 __all__ = [
     "PINNED_STATUSES",
@@ -101,25 +106,29 @@ def update_stale_profiles(session: Session) -> tuple[int, int]:
             col(Posting.description),
             col(Posting.requirements),
             col(Posting.demands),
+            col(Posting.staff_demands),
         ).where(
             or_(col(Posting.profile_version).is_(None), col(Posting.profile_version) != version)
         )
     ).all()
-    rows = []
-    for posting_id, category, title, description, requirements, demands in postings:
-        profile = posting_profile(
-            category=category, text=f"{title}\n{description}\n{requirements}", explicit=demands
-        )
-        rows.append(
-            {
-                "_id": posting_id,
-                "requirement_profile": profile.demands,
-                "intrinsic": profile.intrinsic,
-                "text_accommodations": profile.text_accommodations,
-                "text_skills": profile.text_skills,
-                "profile_version": version,
-            }
-        )
+    profiles = posting_profiles(
+        [
+            PostingText(category, posting_text(title, description, needs), demands, staff)
+            for _, category, title, description, needs, demands, staff in postings
+        ]
+    )
+    rows = [
+        {
+            "_id": row[0],
+            "requirement_profile": profile.demands,
+            "demand_sources": profile.sources,
+            "intrinsic": profile.intrinsic,
+            "text_accommodations": profile.text_accommodations,
+            "text_skills": profile.text_skills,
+            "profile_version": version,
+        }
+        for row, profile in zip(postings, profiles, strict=True)
+    ]
     update_rows(session, Posting, rows)
     return len(seekers), len(postings)
 
@@ -161,6 +170,7 @@ def load_postings(
         col(Posting.deadline),
         col(Posting.status),
         col(Posting.created_at),
+        col(Posting.review),
     ).join(Employer, col(Employer.id) == col(Posting.employer_id))
     if ids is not None:
         query = query.where(col(Posting.id).in_(list(ids)))
@@ -202,7 +212,9 @@ def load_postings(
             deadline,
             status,
             created_at,
+            review,
         ) = row
+        status = "held" if review == "held" and status == "open" else status
         suitable = _json(suitable)
         postings.append(
             PostingInput(

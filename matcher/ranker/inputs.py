@@ -55,5 +55,5 @@ class PostingInput:
     salary_max: int | None
     openings: int
     deadline: date | None
-    status: str  # "open" / "closed"
+    status: str  # "open" / "closed" / "held" (for review: never recommended)
     age_days: float  # since it was posted, for freshness

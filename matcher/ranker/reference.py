@@ -90,7 +90,9 @@ class ReferenceRanker:
 
     def exclusions(self, seeker: SeekerInput, posting: PostingInput) -> list[Exclusion]:
         found = []
-        if posting.status != "open":
+        if posting.status == "held":
+            found.append(Exclusion("posting_held"))
+        elif posting.status != "open":
             found.append(Exclusion("posting_closed"))
         if posting.deadline is not None and posting.deadline < self.today:
             found.append(Exclusion("deadline_passed", {"deadline": posting.deadline.isoformat()}))

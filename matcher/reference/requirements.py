@@ -1,11 +1,10 @@
 """What a posting demands and what a seeker is after, read once from their text and stored.
 
-A posting's effective requirement profile starts from its occupation category's profile
-(data/occupation_profiles.csv), is raised by what its text says in the many ways Chinese
-postings say it (data/demand_phrases.csv: 接听电话 demands hearing and speech, 持C1驾照
-demands driving, 长时间站立 demands mobility, 无色盲色弱 demands sight...), lowered where the
-text says a demand does not apply (无需接听电话), and finally overridden by the employer's
-explicit demands. Some demands are intrinsic: the core of the job, which no accommodation
+A posting's effective requirement profile is read by ``matcher.reference.demands``: the
+category's profile (data/occupation_profiles.csv) as the prior, the text's phrases
+(data/demand_phrases.csv) and words, each demand with a confidence and its source. Demands
+the employer's file states (能力要求) override what was read, and a staff member's edits
+override both. Some demands are intrinsic: the core of the job, which no accommodation
 bridges (data/occupation_intrinsic.csv, and phrases marked intrinsic such as colour vision).
 Accommodations and skills that the text mentions count as offered and asked for.
 
@@ -21,12 +20,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Any
 
 from matcher.core.codes import code_list
 from matcher.core.paths import data_dir
 from matcher.core.text import norm_key
+from matcher.reference.demands import demand_model, phrase_hits
 from matcher.reference.occupations import occupations
 from matcher.reference.profiles import dimension_keys
 from matcher.reference.skills import skills
@@ -34,8 +36,10 @@ from matcher.reference.terms import TermFinder
 
 __all__ = [
     "PostingProfile",
+    "PostingText",
     "SeekerProfile",
     "posting_profile",
+    "posting_profiles",
     "profile_version",
     "seeker_profile",
 ]
@@ -45,12 +49,10 @@ _SOURCES = (
     "occupation_profiles.csv",
     "occupation_intrinsic.csv",
     "demand_phrases.csv",
+    "corpus/postings.jsonl",
     "codes.yaml",
     "skills.csv",
 )
-# Words that, just before a phrase, say the demand does not apply. A bare 无 is not one:
-# 无色盲 ("no colour blindness") states a demand.
-_NEGATION = re.compile(r"(无需|无须|不需要|不需|不用|不必|不要求|免)[^，。；;,.]{0,3}$")
 
 
 @cache
@@ -59,28 +61,6 @@ def profile_version() -> str:
     for name in _SOURCES:
         digest.update((data_dir() / name).read_bytes())
     return digest.hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class _Phrase:
-    dimension: str
-    level: int
-    intrinsic: bool
-    pattern: re.Pattern[str]
-
-
-@cache
-def _phrases() -> tuple[_Phrase, ...]:
-    with (data_dir() / "demand_phrases.csv").open(encoding="utf-8", newline="") as handle:
-        return tuple(
-            _Phrase(
-                dimension=row["dimension"],
-                level=int(row["level"]),
-                intrinsic=row["intrinsic"].strip().lower() == "true",
-                pattern=re.compile(row["pattern"], re.IGNORECASE),
-            )
-            for row in csv.DictReader(handle)
-        )
 
 
 @cache
@@ -103,41 +83,62 @@ def _accommodation_finder() -> TermFinder:
 
 
 @dataclass(frozen=True)
+class PostingText:
+    category: str
+    text: str  # title, duties and requirements
+    explicit: dict[str, int] | None = None  # the employer's file
+    staff: dict[str, int] | None = None  # a staff member's edits
+
+
+@dataclass(frozen=True)
 class PostingProfile:
     demands: dict[str, int]  # the effective requirement profile
-    intrinsic: list[str]  # dimensions no accommodation bridges
-    text_accommodations: list[str]  # accommodations the text says are offered
-    text_skills: list[str]  # vocabulary skills the text mentions
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # {dim: {source, …}}
+    intrinsic: list[str] = field(default_factory=list)  # dimensions no accommodation bridges
+    text_accommodations: list[str] = field(default_factory=list)  # offered, says the text
+    text_skills: list[str] = field(default_factory=list)  # vocabulary skills the text mentions
+
+
+def posting_profiles(postings: Sequence[PostingText]) -> list[PostingProfile]:
+    """The effective profile of each posting (read in one batch)."""
+    read = demand_model().predict_all([(p.category, p.text) for p in postings])
+    found = []
+    for posting, demands in zip(postings, read, strict=True):
+        sources = {
+            dim: {"source": d.source, "quote": d.quote, "confidence": round(d.confidence, 3)}
+            for dim, d in demands.items()
+        }
+        levels = {dim: d.level for dim, d in demands.items()}
+        for source, given in (("file", posting.explicit), ("staff", posting.staff)):
+            for dim, level in (given or {}).items():
+                levels[dim] = level
+                sources[dim] = {"source": source, "quote": "", "confidence": 1.0}
+        intrinsic = set(_intrinsic_by_category().get(posting.category, ()))
+        intrinsic |= {
+            hit.phrase.dimension
+            for hit in phrase_hits(posting.text)
+            if hit.phrase.intrinsic and not hit.negated and levels[hit.phrase.dimension] > 0
+        }
+        found.append(
+            PostingProfile(
+                demands={dim: levels[dim] for dim in dimension_keys()},
+                sources=sources,
+                intrinsic=sorted(intrinsic),
+                text_accommodations=_accommodations(posting.text),
+                text_skills=_skills(posting.text),
+            )
+        )
+    return found
 
 
 def posting_profile(
-    *, category: str, text: str, explicit: dict[str, int] | None = None
+    *,
+    category: str,
+    text: str,
+    explicit: dict[str, int] | None = None,
+    staff: dict[str, int] | None = None,
 ) -> PostingProfile:
-    demands = occupations().profile(category)
-    intrinsic = set(_intrinsic_by_category().get(category, ()))
-    raised: dict[str, int] = {}
-    negated: set[str] = set()
-    accommodations: list[str] = []
-    found_skills: list[str] = []
-    for sentence in _sentences(text):
-        found = _read_sentence(sentence)
-        for dim, level in found.raised:
-            raised[dim] = max(raised.get(dim, 0), level)
-        negated.update(found.negated)
-        intrinsic.update(found.intrinsic)
-        accommodations.extend(found.accommodations)
-        found_skills.extend(found.skills)
-    for dim in negated - set(raised):
-        demands[dim] = 0  # the text says it does not apply, and nothing says it does
-    for dim, level in raised.items():
-        demands[dim] = max(demands[dim], level)
-    demands.update(explicit or {})
-    return PostingProfile(
-        demands={dim: demands[dim] for dim in dimension_keys()},
-        intrinsic=sorted(intrinsic),
-        text_accommodations=list(dict.fromkeys(accommodations)),
-        text_skills=list(dict.fromkeys(found_skills)),
-    )
+    return posting_profiles([PostingText(category, text, explicit, staff)])[0]
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
@@ -147,39 +148,22 @@ def _sentences(text: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(text) if part.strip()]
 
 
-@dataclass(frozen=True)
-class _SentenceFindings:
-    raised: tuple[tuple[str, int], ...]
-    negated: frozenset[str]
-    intrinsic: frozenset[str]
-    accommodations: tuple[str, ...]
-    skills: tuple[str, ...]
-
-
 @lru_cache(maxsize=65536)
-def _read_sentence(sentence: str) -> _SentenceFindings:
-    """What one sentence says. Cached: postings repeat stock sentences, and the demo
-    generator builds its text from a finite set of them."""
-    raised: list[tuple[str, int]] = []
-    negated: set[str] = set()
-    intrinsic: set[str] = set()
-    for phrase in _phrases():
-        match = phrase.pattern.search(sentence)
-        if match is None:
-            continue
-        if _NEGATION.search(sentence[max(0, match.start() - 8) : match.start()]):
-            negated.add(phrase.dimension)
-            continue
-        raised.append((phrase.dimension, phrase.level))
-        if phrase.intrinsic:
-            intrinsic.add(phrase.dimension)
-    return _SentenceFindings(
-        raised=tuple(raised),
-        negated=frozenset(negated),
-        intrinsic=frozenset(intrinsic),
-        accommodations=tuple(_accommodation_finder().find_all(sentence)),
-        skills=tuple(skills().find_in_text(sentence)),
+def _sentence_terms(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The accommodations and skills one sentence mentions. Cached: postings repeat stock
+    sentences, and the demo generator builds its text from a finite set of them."""
+    return (
+        tuple(_accommodation_finder().find_all(sentence)),
+        tuple(skills().find_in_text(sentence)),
     )
+
+
+def _accommodations(text: str) -> list[str]:
+    return list(dict.fromkeys(a for s in _sentences(text) for a in _sentence_terms(s)[0]))
+
+
+def _skills(text: str) -> list[str]:
+    return list(dict.fromkeys(k for s in _sentences(text) for k in _sentence_terms(s)[1]))
 
 
 @dataclass(frozen=True)
@@ -195,19 +179,16 @@ def _fields() -> tuple[TermFinder, dict[str, list[str]]]:
     such as 电子商务 leads to several)."""
     categories: dict[str, list[str]] = {}
     for row in occupations():
-        for field in row.fields:
-            categories.setdefault(norm_key(field), []).append(row.key)
-    return TermFinder((field, field) for field in categories), categories
+        for study in row.fields:
+            categories.setdefault(norm_key(study), []).append(row.key)
+    return TermFinder((study, study) for study in categories), categories
 
 
 def seeker_profile(*, desired_jobs: str, major: str, experience: str) -> SeekerProfile:
-    found_skills = [
-        skill for sentence in _sentences(experience) for skill in _read_sentence(sentence).skills
-    ]
     return SeekerProfile(
         desired_categories=list(_desired_categories(desired_jobs)),
         major_categories=list(_major_categories(major)),
-        text_skills=list(dict.fromkeys(found_skills)),
+        text_skills=_skills(experience),
     )
 
 

@@ -26,7 +26,7 @@ import yaml
 
 from matcher.core.paths import data_dir
 
-__all__ = ["Citation", "Flag", "Rule", "normalise", "rules", "screen"]
+__all__ = ["Citation", "Flag", "Rule", "holding_rules", "normalise", "rules", "screen"]
 
 Severity = Literal["flag", "note"]
 
@@ -60,6 +60,9 @@ class Rule:
     job_reason_zh: str
     job_reason_en: str
     citations: tuple[Citation, ...]
+    # A flag of this rule holds the posting for review (it excludes people by disability,
+    # health, gender, height, looks or age); otherwise it is only taken up with the employer.
+    holds: bool = True
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,14 @@ def _rule(raw: dict[str, Any], macros: dict[str, str], documents: dict[str, Any]
         job_reason_zh=raw["job_reason_zh"] if job_reason else "",
         job_reason_en=raw["job_reason_en"] if job_reason else "",
         citations=tuple(citations),
+        holds=severity == "flag" and bool(raw.get("holds", True)),
     )
+
+
+@cache
+def holding_rules() -> frozenset[str]:
+    """The keys of the rules whose flags hold a posting for review."""
+    return frozenset(rule.key for rule in rules() if rule.holds)
 
 
 @cache

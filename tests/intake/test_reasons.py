@@ -15,7 +15,7 @@ from matcher.core.codes import code_list
 from matcher.intake import Limits, import_file
 from matcher.intake import reader as reader_module
 from matcher.intake.cells import CellError, read_cell
-from matcher.intake.reasons import NESTED, localize, localized, rules
+from matcher.intake.reasons import NESTED, PART_NAMES, localize, localized, rules
 from matcher.intake.service import ImportReport
 from tests.fairs.test_campaigns import english, new_campaign, upload
 from tests.helpers import (
@@ -205,6 +205,7 @@ def bad_postings() -> tuple[list[dict[str, str]], list[str]]:
         posting_row(23, 月薪下限="5000", 月薪上限="4000"),
         posting_row(24, 招聘人数="0"),
         posting_row(25, 截止日期="2020-01-01"),
+        posting_row(26, 任职要求="女，身高165cm以上，五官端正"),  # held, not refused
     ]
     return rows, [*POSTING_HEADERS, "岗位类别", "面向高校毕业生", "适合残疾类别", "能力要求"]
 
@@ -404,7 +405,7 @@ def test_the_data_file_is_well_formed():
         assert CJK.search(rule.zh) and not ENGLISH_RUN.search(rule.zh), rule.zh
         for name, kind in rule.parts.items():
             assert name in groups, rule.pattern.pattern
-            assert kind == NESTED or code_list(kind) is not None
+            assert kind in {NESTED, *PART_NAMES} or code_list(kind) is not None
 
 
 # --- the upload preview -------------------------------------------------------------------
