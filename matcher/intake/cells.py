@@ -14,6 +14,7 @@ from typing import Any
 from matcher.core import clock
 from matcher.core.codes import code_list
 from matcher.core.text import norm_key, split_list
+from matcher.intake.salary import SalaryError, monthly_range
 from matcher.people.identifiers import (
     IdentifierError,
     normalize_phone,
@@ -95,6 +96,13 @@ def _money(text: str) -> int:
     return value
 
 
+def _salary(text: str) -> tuple[int | None, int | None]:
+    try:
+        return monthly_range(text)
+    except SalaryError as exc:
+        raise CellError(str(exc)) from exc
+
+
 def _bool(text: str) -> bool:
     key = norm_key(text)
     if key in _TRUE:
@@ -118,9 +126,26 @@ def _date(text: str) -> date:
 def _code(text: str, list_name: str) -> str:
     codes = code_list(list_name)
     key = codes.find(text)
+    if key is None and list_name == "education_levels":
+        key = _education(text, codes)
     if key is None:
         raise CellError(f"is not one of {codes.spellings()}")
     return key
+
+
+_EDUCATION_NOISE = re.compile(r"全日制|统招|学历|及其?以上|或以上|以上|毕业|及同等|同等")
+
+
+def _education(text: str, codes: Any) -> str | None:
+    """A minimum education as boards write it: 高中以上, 全日制本科及以上, 中专/中技 (the lower
+    of two), 硕士优先 (preferred, so no minimum)."""
+    if "优先" in text or "不限" in text:
+        return "any"
+    found = [codes.find(part) for part in re.split(r"[/、或]", _EDUCATION_NOISE.sub("", text))]
+    keys = [key for key in found if key is not None]
+    if not keys:
+        return None
+    return str(min(keys, key=lambda key: int(codes.get(key).extra["rank"])))
 
 
 def _codes(text: str, list_name: str) -> list[str]:
@@ -223,6 +248,7 @@ _READERS: dict[str, Callable[[str], Any]] = {
     "year": _year,
     "count": _count,
     "money": _money,
+    "salary": _salary,
     "bool": _bool,
     "date": _date,
     "disability_types": _disability_types,

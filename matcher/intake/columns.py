@@ -24,6 +24,7 @@ class ColumnSpec:
     type: str
     required: bool
     aliases: tuple[str, ...]
+    exported: bool = True  # False: read on import, written back in other columns
 
     @property
     def sensitive(self) -> bool:
@@ -49,6 +50,7 @@ def column_specs(kind: str) -> tuple[ColumnSpec, ...]:
             type=spec["type"],
             required=bool(spec.get("required", False)),
             aliases=tuple(spec.get("aliases", ())),
+            exported=bool(spec.get("export", True)),
         )
         for name, spec in raw[kind].items()
     )

@@ -82,7 +82,7 @@ Rows = Iterator[dict[str, Any]]
 
 
 def _import_columns(kind: str) -> Columns:
-    return [(spec.field, spec.zh) for spec in column_specs(kind)]
+    return [(spec.field, spec.zh) for spec in column_specs(kind) if spec.exported]
 
 
 def _postings(session: Session) -> tuple[Columns, Rows]:

@@ -88,8 +88,8 @@ def _part(kind: str | None, value: str) -> str:
     if kind == NESTED:
         return localized(value, "zh")
     if kind in PART_NAMES:
-        names = PART_NAMES[kind]()
-        return "、".join(names.get(item, item) for item in value.split(", "))
+        listed = PART_NAMES[kind]()
+        return "、".join(listed.get(item, item) for item in value.split(", "))
     codes = code_list(kind)
     names = []
     for item in value.split(", "):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from matcher.core import clock
 from matcher.core.codes import code_list
-from matcher.core.text import control_character, shown_controls
+from matcher.core.text import control_character, norm_key, shown_controls
 from matcher.intake.cells import CellError, read_cell
 from matcher.intake.columns import ColumnSpec
 from matcher.intake.records import EmployerRecord, PostingRecord, SeekerRecord
@@ -201,6 +202,8 @@ def build_posting(row: RowReader) -> PostingRecord | None:
     requirements = row.get("requirements", "")
     category = row.get("category") or ""  # none given: inferred from the text, with the rest
     salary_min, salary_max = row.get("salary_min"), row.get("salary_max")
+    if salary_min is None and salary_max is None:
+        salary_min, salary_max = row.get("salary", (None, None))
     if salary_min is not None and salary_max is not None and salary_min > salary_max:
         row.error("salary_max", "is below the minimum salary")
     openings = row.get("openings", 1)
@@ -210,12 +213,13 @@ def build_posting(row: RowReader) -> PostingRecord | None:
     if deadline is not None and deadline < clock.today():
         row.warn("deadline", "has passed: the posting is stored closed")
     demands = row.get("demands")
+    employer, area = row.get("employer", ""), row.get("area")
     skill_ids, _ = skills().normalize(row.text("skills"))
     if _has_errors(row):
         return None
     return PostingRecord(
-        external_id=row.get("posting_id", ""),
-        employer=row.get("employer", ""),
+        external_id=row.get("posting_id") or generated_id(employer, title, area),
+        employer=employer,
         employer_kind=row.get("employer_kind"),
         title=title,
         category=category,
@@ -225,7 +229,7 @@ def build_posting(row: RowReader) -> PostingRecord | None:
         skills_text=row.text("skills"),
         education_min=row.get("education_min", "any"),
         majors=row.get("majors", []),
-        area_code=row.get("area"),
+        area_code=area,
         work_modes=row.get("work_mode", []),
         salary_min=salary_min,
         salary_max=salary_max,
@@ -236,6 +240,13 @@ def build_posting(row: RowReader) -> PostingRecord | None:
         accommodations=row.get("accommodations", []),
         demands=demands,
     )
+
+
+def generated_id(employer: str, title: str, area: str | None) -> str:
+    """The id of a posting whose file gives none: from what names the job (employer,
+    title, place), so that importing the file again finds the same postings."""
+    digest = hashlib.sha256(f"{norm_key(employer)}|{norm_key(title)}|{area}".encode())
+    return f"P-{digest.hexdigest()[:12].upper()}"
 
 
 def _filled(row: RowReader) -> set[str]:

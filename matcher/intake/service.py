@@ -500,22 +500,11 @@ def _compare_postings(
                 )
         elif key in plan.new_employers:
             employer_id = 0
-        elif record.employer_kind:
+        else:  # a new employer; its kind, when the file does not say it, is not stated
             plan.new_employers[key] = EmployerRecord(
-                name=record.employer, kind=record.employer_kind
+                name=record.employer, kind=record.employer_kind or "unknown"
             )
             employer_id = 0
-        else:
-            report.problems.append(
-                Problem(
-                    number,
-                    "employer_kind",
-                    "",
-                    f"employer '{record.employer}' is not registered yet; give its kind "
-                    "(单位性质) or import the employers first",
-                )
-            )
-            continue
         twin = next(
             (
                 row

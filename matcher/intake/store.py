@@ -383,9 +383,7 @@ def insert_postings(
     return _ids_by_external(session, Posting, [r.external_id for r, _ in records])
 
 
-def update_postings(
-    session: Session, changes: Sequence[tuple[int, PostingRecord, int]]
-) -> None:
+def update_postings(session: Session, changes: Sequence[tuple[int, PostingRecord, int]]) -> None:
     """Overwrite changed postings (row id, new record, employer id), keeping staff edits."""
     if not changes:
         return

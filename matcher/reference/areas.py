@@ -24,7 +24,8 @@ __all__ = ["ANYWHERE", "Area", "AreaError", "AreaIndex", "areas"]
 
 ANYWHERE = "*"
 ANYWHERE_WORDS = {"不限", "任意", "均可", "全国", "any", "anywhere", "*"}
-_PATH_SEPARATORS = re.compile(r"[\s/\\>\-—,，·]+")
+_PATH_SEPARATORS = re.compile(r"[\s/\\>\-—,，、·]+")
+_REMARK = re.compile(r"[（(][^）)]*[）)]")
 
 
 class AreaError(ValueError):
@@ -85,8 +86,14 @@ class AreaIndex:
             if value in self._former_codes:
                 return self._former_codes[value]
             raise AreaError(f"no administrative division has the code {value}")
+        value = _REMARK.sub("", value).strip() or value  # 成都（可远程）: the remark is no place
         key = norm_key(_PATH_SEPARATORS.sub("", value))
-        candidates = self._names.get(key) or self._match_path(key, None) or self._address(key)
+        candidates = (
+            self._names.get(key)
+            or self._match_path(key, None)
+            or self._address(key)
+            or self._leading_parts(value)
+        )
         candidates = self._narrowed(candidates, near)
         if len(candidates) == 1:
             return next(iter(candidates))
@@ -96,8 +103,15 @@ class AreaIndex:
         raise AreaError(f"'{value}' is not a known administrative division")
 
     def _narrowed(self, candidates: set[str], near: str | None) -> set[str]:
-        """Of namesakes, those nearest to ``near``: in its prefecture, else its province."""
-        if len(candidates) < 2 or not near or near not in self.by_code:
+        """Of namesakes, the one that holds all the others (南昌 is the city, not its county
+        南昌县; 红河 the prefecture), else those nearest to ``near``: in its prefecture, else
+        its province."""
+        if len(candidates) < 2:
+            return candidates
+        broad = [c for c in candidates if all(c in self.ancestors(o) for o in candidates)]
+        if broad:
+            return {broad[0]}
+        if not near or near not in self.by_code:
             return candidates
         for around in self.ancestors(near):
             inside = {code for code in candidates if around in self.ancestors(code)}
@@ -116,6 +130,18 @@ class AreaIndex:
                 rest = key[end:]
                 found |= {code} if not rest else self._match_path(rest, code)
         return found
+
+    def _leading_parts(self, value: str) -> set[str]:
+        """Parts written apart (东莞 长安镇, 重庆 两江新区, 广州、佛山): the most leading parts
+        that name a division, whatever follows them, since a space or a mark ends the
+        division's name (a short one included)."""
+        parts = [part for part in _PATH_SEPARATORS.split(value) if part]
+        for count in range(len(parts) - 1, 0, -1):
+            key = norm_key("".join(parts[:count]))
+            found = self._names.get(key) or self._match_path(key, None)
+            if found:
+                return set(found)
+        return set()
 
     def _address(self, key: str) -> set[str]:
         """An address: the longest start of ``key`` that is a path of divisions ending in a

@@ -183,7 +183,7 @@ class DemandModel:
     """Per dimension, the level a posting demands, from its category's profile and text."""
 
     def __init__(
-        self, *, C: float = 2.0, word_weight: float = 0.5, category_weight: float = 1.0
+        self, *, C: float = 5.0, word_weight: float = 0.5, category_weight: float = 1.0
     ) -> None:
         self.C = C
         self.word_weight = word_weight
@@ -212,10 +212,10 @@ class DemandModel:
 
     def _row(self, category: str, hits: Sequence[Hit], dimension: str) -> dict[str, float]:
         prior = occupations().profile(category)[dimension]
-        return (
-            {f"prior:{prior}": 1.0, f"category:{category}": self.category_weight}
-            | _phrase_features(hits, dimension)
-        )
+        return {
+            f"prior:{prior}": 1.0,
+            f"category:{category}": self.category_weight,
+        } | _phrase_features(hits, dimension)
 
     def _matrix(self, rows: list[dict[str, float]], dimension: str) -> Any:
         column = {key: i for i, key in enumerate(self.keys_[dimension])}
@@ -235,6 +235,7 @@ class DemandModel:
             return []
         word_matrix = self.words_.transform([job_text(t) for _, t in postings]) * self.word_weight
         hits = [phrase_hits(text) for _, text in postings]
+        own = [phrase_hits(job_text(text)) for _, text in postings]
         found: list[dict[str, Demand]] = [{} for _ in postings]
         for dimension in dimension_keys():
             model = self.models_[dimension]
@@ -245,7 +246,8 @@ class DemandModel:
                 matrix = sparse.hstack([self._matrix(rows, dimension), word_matrix]).tocsr()
                 levels, confidence = _levels(model.predict_proba(matrix), model.classes_)
             for i, (level, sure) in enumerate(zip(levels, confidence, strict=True)):
-                found[i][dimension] = _sourced(int(level), float(sure), hits[i], dimension)
+                level = max(int(level), _stated(own[i], dimension))
+                found[i][dimension] = _sourced(level, float(sure), hits[i], dimension)
         return found
 
     def predict(self, category: str, text: str) -> dict[str, Demand]:
@@ -264,14 +266,26 @@ def _levels(probabilities: Any, classes: Any) -> tuple[Any, Any]:
     return levels, np.maximum(present, 1 - present)
 
 
+def _stated(hits: Sequence[Hit], dimension: str) -> int:
+    """The level the job's own clauses state outright: the highest phrase said without a
+    negation, unless a phrase says the demand does not apply (纯文字客服). A job that
+    answers calls needs hearing whatever the model weighs: the cost of missing it is a
+    deaf graduate sent to a phone job."""
+    said = [h.phrase.level for h in hits if h.phrase.dimension == dimension and not h.negated]
+    return 0 if not said or 0 in said else max(said)
+
+
 def _sourced(level: int, confidence: float, hits: Sequence[Hit], dimension: str) -> Demand:
     """The demand with the phrase that supports its level, if one does."""
-    for hit in hits:
-        if hit.phrase.dimension != dimension:
-            continue
-        says = 0 if hit.negated else hit.phrase.level
+    said = [
+        (0 if hit.negated else hit.phrase.level, hit.quote)
+        for hit in hits
+        if hit.phrase.dimension == dimension
+    ]
+    # The strongest unnegated phrase first: 接听 before the 外呼 of 无需外呼.
+    for says, quote in sorted(said, key=lambda pair: -pair[0]):
         if (level > 0 and says >= level) or (level == 0 and says == 0):
-            return Demand(level, confidence, "phrase", hit.quote)
+            return Demand(level, confidence, "phrase", quote)
     return Demand(level, confidence, "category")
 
 

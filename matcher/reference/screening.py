@@ -91,16 +91,53 @@ def _char(char: str) -> str:
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
-    """The text as the rules see it, and for each of its characters the original offset."""
+    """The text as the rules see it, and for each of its characters the original offset.
+    Spaces go, except a space between two items of a list written with spaces for
+    punctuation (年龄要求：22-35 3、经验), which becomes a comma: the items stay apart."""
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
+        if char.isspace() and char not in "\r\n":
+            if chars and chars[-1] not in ",\n" and _starts_item(text, index):
+                chars.append(",")
+                origin.append(index)
+            continue
         for out in _char(char):
             if out == "\n" and (not chars or chars[-1] == "\n"):
                 continue
             chars.append(out)
             origin.append(index)
+            if _ends_item_number(chars, text, index):
+                chars.append(",")  # 3.30岁以下 is item 3, aged under 30; not 3.30
+                origin.append(index)
     return "".join(chars), origin
+
+
+def _ends_item_number(chars: list[str], text: str, index: int) -> bool:
+    """Whether ``chars`` ends with the number of a list item (1. or 2、 at the start of a
+    line or after a space) and a number follows in ``text``."""
+    if len(chars) < 2 or chars[-1] not in ".、" or not chars[-2].isdigit():
+        return False
+    start = len(chars) - 2
+    while start and chars[start - 1].isdigit():
+        start -= 1
+    opening = start == 0 or chars[start - 1] in "\n,;:"
+    following = text[index + 1 : index + 3].lstrip()
+    return opening and len(chars) - 1 - start <= 2 and following[:1].isdigit()
+
+
+_NUMBERED = re.compile(r"\s+(?:\d{1,2}|[一二三四五六七八九十])\s*[、.．)）]")
+_WORD = re.compile(r"\s+[\d\u4e00-\u9fff]")
+
+
+def _starts_item(text: str, index: int) -> bool:
+    """Whether the spaces at ``index`` end one list item and begin the next: before a
+    numbered item (… 2.身高), or after a number before a word (22-35 3、经验); not inside
+    身高 165cm or 22 - 35."""
+    if _NUMBERED.match(text, index):
+        return True
+    before = text[index - 1] if index else ""
+    return (before.isdigit() or before in "岁元人") and _WORD.match(text, index) is not None
 
 
 def _compile(patterns: list[str], macros: dict[str, str], where: str) -> re.Pattern[str] | None:

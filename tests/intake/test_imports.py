@@ -335,10 +335,12 @@ def test_explicit_demands_override_the_category_profile(engine, vault, tmp_path)
         assert posting.requirement_profile["sight"] == 2  # from the category
 
 
-def test_an_unregistered_employer_without_kind_is_an_error(engine, vault, tmp_path):
+def test_a_new_employer_without_a_kind_is_registered_as_unknown(engine, vault, tmp_path):
     row = posting_row(1, 单位性质="")
     report = run(engine, vault, "postings", write_csv(tmp_path / "p.csv", [row]))
-    assert not report.ok and "not registered" in report.errors[0].reason
+    assert report.ok and report.written
+    with Session(engine) as session:
+        assert session.execute(select(Employer.kind)).scalar_one() == "unknown"
 
 
 def test_a_passed_deadline_stores_the_posting_closed(engine, vault, tmp_path):

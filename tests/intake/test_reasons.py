@@ -191,7 +191,7 @@ def bad_postings() -> tuple[list[dict[str, str]], list[str]]:
         posting_row(9, 工作方式="飞行"),
         posting_row(10, 工作地点="火星市"),
         posting_row(11, 工作地点="999999"),
-        posting_row(12, 工作地点="大理"),
+        posting_row(12, 工作地点="鼓楼区"),
         posting_row(13, 工作地点="不限"),
         posting_row(14, 面向高校毕业生="也许"),
         posting_row(15, 岗位类别="外星探索"),

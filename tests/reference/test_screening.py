@@ -63,7 +63,7 @@ CLEAN = (
     "欢迎残疾人报考|适合肢体残疾人|无障碍设施完善|不限性别|年龄不限|身体健康状况不作要求|"
     "不要求身高|身高体重不限|对身高、体重、外貌无要求|不设身高体重限制|男女不限|不限男女|"
     "性别年龄不限|有无残疾均可|无残疾人限制|非残疾人也可报名|残疾人优先|"
-    "具有正常履行职责的身体条件|年满18周岁|16周岁以上|年龄18至55岁|"
+    "具有正常履行职责的身体条件|年满18周岁|16周岁以上|年龄18至60岁|"
     "负责3-6岁儿童英语教学|照顾0至3岁婴幼儿|经验3-5年|月薪4000-6000元|"
     "男装设计师|妇女儿童活动中心|女职工权益保护|维护品牌形象良好|形象设计师|体重秤销售|"
     "体重管理师|为学生测量身高体重|能搬抬体重60公斤的成人|关注员工身体健康|"
@@ -179,6 +179,14 @@ def test_a_broken_pattern_is_refused_with_its_rule(tmp_path: Path, monkeypatch) 
         rules.cache_clear()
 
 
+# The rules this labelled set has examples of; the later ones (voice, household
+# registration, photo) are measured on data/corpus (test_the_corpus_flags_are_found).
+LABELLED_HERE = {
+    "height", "weight", "appearance", "general_health", "no_disability", "medical_history",
+    "vision", "hearing", "age", "gender",
+}  # fmt: skip
+
+
 def test_the_labelled_set_is_large_varied_and_split() -> None:
     postings = quality.load_postings()
     assert len(postings) >= 240
@@ -191,7 +199,7 @@ def test_the_labelled_set_is_large_varied_and_split() -> None:
         assert p.flags <= flag_rules and p.notes <= all_rules, p.id
     for split in ("dev", "test"):
         part = quality.in_split(postings, split)
-        for key in flag_rules:
+        for key in flag_rules & LABELLED_HERE:
             assert sum(key in p.flags for p in part) >= 3, (split, key)
     assert len({p.texts[2] for p in postings}) == len(postings)
 
@@ -208,7 +216,7 @@ def test_quality_floor_on_the_labelled_set(split: str, predictions) -> None:  # 
     score = quality.posting_level(postings, predictions["JobBridge screen()"])
     assert score.precision >= 0.9 and score.recall >= 0.9, score
     for rule in rules():
-        if rule.severity == "flag":
+        if rule.severity == "flag" and rule.key in LABELLED_HERE:
             per_rule = quality.per_rule(postings, predictions["JobBridge screen()"], rule.key)
             assert per_rule.f1 >= 0.8, (rule.key, per_rule)
 
