@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -33,7 +32,6 @@ from matcher.core.models import (
     Posting,
     table_of,
 )
-from matcher.core.text import norm_key
 from matcher.intake.columns import KINDS, match_header
 from matcher.intake.reader import FileRefused, Limits, read_table
 from matcher.intake.records import EmployerRecord, PostingRecord, SeekerRecord
@@ -52,14 +50,12 @@ from matcher.intake.store import (
     update_rows,
     update_seekers,
 )
+from matcher.intake.twins import Twins
 from matcher.people.identifiers import Vault
 from matcher.reference.categories import UNSURE_CATEGORY, category_model
 from matcher.reference.screening import holding_rules, screen
 
 __all__ = ["Duplicate", "ImportReport", "RowOutcome", "import_file"]
-
-TITLE_SIMILARITY = 90  # rapidfuzz ratio of two normalised titles to call them the same job
-TEXT_SIMILARITY = 80  # ... and of their descriptions, when both have one
 
 
 @dataclass(frozen=True)
@@ -452,7 +448,7 @@ def _compare_postings(
     }
     stored = _stored(session, Posting, [r.external_id for _, r in records])
     # Open postings of the same employers, to find a job posted again under a new id.
-    peers: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    peers: dict[tuple[int, str], Twins[dict[str, Any]]] = defaultdict(Twins)
     employer_ids = {
         employers[k][0] for k in {employer_key(r.employer) for _, r in records} if k in employers
     }
@@ -470,8 +466,10 @@ def _compare_postings(
                 col(Posting.status) == "open",
             )
         ).mappings():
-            peers[(row["employer_id"], row["area_code"])].append(dict(row))
-    in_file: dict[tuple[str, str], list[tuple[int, PostingRecord]]] = defaultdict(list)
+            peers[(row["employer_id"], row["area_code"])].add(
+                row["title"], row["description"], dict(row)
+            )
+    in_file: dict[tuple[str, str], Twins[int]] = defaultdict(Twins)
     first_row: dict[str, int] = {}
     for number, record in records:
         if record.external_id in first_row:
@@ -505,14 +503,7 @@ def _compare_postings(
                 name=record.employer, kind=record.employer_kind or "unknown"
             )
             employer_id = 0
-        twin = next(
-            (
-                row
-                for row, other in in_file[(key, record.area_code)]
-                if _same_job(record, other.title, other.description)
-            ),
-            None,
-        )
+        twin = in_file[(key, record.area_code)].find(record.title, record.description)
         if twin is not None:
             report.duplicates.append(
                 Duplicate(
@@ -523,7 +514,7 @@ def _compare_postings(
                 )
             )
             continue
-        in_file[(key, record.area_code)].append((number, record))
+        in_file[(key, record.area_code)].add(record.title, record.description, number)
         existing = stored.get(record.external_id)
         if existing is not None:
             if _differs(existing, posting_values(record, existing["employer_id"])):
@@ -531,14 +522,8 @@ def _compare_postings(
             else:
                 plan.unchanged_ids.append(existing["id"])
             continue
-        stored_twin = next(
-            (
-                row
-                for row in peers.get((employer_id, record.area_code), [])
-                if _same_job(record, row["title"], row["description"])
-            ),
-            None,
-        )
+        group = peers.get((employer_id, record.area_code))
+        stored_twin = group.find(record.title, record.description) if group else None
         if stored_twin is not None:
             report.duplicates.append(
                 Duplicate(
@@ -553,14 +538,6 @@ def _compare_postings(
         plan.new.append(record)
     plan.employer_ids = {k: rid for k, (rid, _) in employers.items()}
     _count(plan)
-
-
-def _same_job(record: PostingRecord, title: str, description: str) -> bool:
-    if fuzz.ratio(norm_key(record.title), norm_key(title)) < TITLE_SIMILARITY:
-        return False
-    if record.description and description:
-        return fuzz.ratio(record.description[:300], description[:300]) >= TEXT_SIMILARITY
-    return True
 
 
 _Compare = Callable[[Session, Vault, _Plan, list[tuple[int, Any]]], None]
