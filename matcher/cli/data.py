@@ -84,20 +84,43 @@ def demo(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and preview only; write nothing.")
 @click.option("--campaign", metavar="NAME", help="Put the postings in this campaign.")
+@click.option(
+    "--valid-only",
+    is_flag=True,
+    help="Write the valid rows and leave out those with an error (needs --rejected).",
+)
+@click.option(
+    "--rejected",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --valid-only: write the rows left out, with their reasons, to this .csv or "
+    ".xlsx file, to fix and import again.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handles_errors
 def import_command(
-    kind: str, file: Path, dry_run: bool, campaign: str | None, as_json: bool
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    campaign: str | None,
+    valid_only: bool,
+    rejected: Path | None,
+    as_json: bool,
 ) -> None:
     """Import seekers, employers or postings from a .csv or .xlsx FILE.
 
     Nothing is written unless every row is valid: the report names the row, column, value
-    and reason of every problem, and the exit status is 1.
+    and reason of every problem, and the exit status is 1. With --valid-only, the valid
+    rows are written and the others go to the --rejected file (exit status 1 if any).
     """
     from matcher.intake import import_file
+    from matcher.intake.rejected import rejected_file
 
     if campaign and kind != "postings":
         raise click.UsageError("--campaign applies to postings only")
+    if valid_only != (rejected is not None):
+        raise click.UsageError("--valid-only and --rejected go together")
+    if rejected is not None and rejected.suffix.lower() not in {".csv", ".xlsx"}:
+        raise click.UsageError("--rejected must name a .csv or .xlsx file")
     runtime = click.get_current_context().ensure_object(Runtime)
     report = import_file(
         runtime.ready_engine(),
@@ -107,7 +130,12 @@ def import_command(
         campaign=campaign,
         dry_run=dry_run,
         progress=progress if sys.stderr.isatty() else None,
+        valid_only=valid_only,
     )
+    if rejected is not None and report.rejected_rows:
+        with rejected.open("wb") as out:
+            count = rejected_file(report, fmt=rejected.suffix.lower()[1:], out=out)
+        click.echo(f"{count} rejected rows, with their reasons, written to {rejected}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:

@@ -113,6 +113,7 @@ class Booklet:
     source: str  # LISTING or CAMPAIGN
     employers: tuple[BookletEmployer, ...]
     closed_left_out: int  # picked or linked postings that have closed since
+    held_left_out: int  # ... and those held for review (never printed until cleared)
 
     @property
     def postings(self) -> int:
@@ -194,6 +195,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Posting.text_accommodations),
     col(Posting.graduate_only),
     col(Posting.status),
+    col(Posting.review),
     col(Employer.id).label("employer_id"),
     col(Employer.name).label("employer_name"),
     col(Employer.kind).label("employer_kind"),
@@ -219,7 +221,8 @@ def booklet(session: Session, *, campaign_id: int, locale: str = "zh") -> Bookle
         .where(col(Posting.id).in_(listing if has_listing else own))
     ).all()
     names = _Names(locale)
-    open_rows = [row for row in rows if row.status == "open"]
+    open_rows = [row for row in rows if row.status == "open" and row.review != "held"]
+    held = sum(row.status == "open" and row.review == "held" for row in rows)
     return Booklet(
         campaign_id=campaign_id,
         name=campaign.name,
@@ -232,7 +235,8 @@ def booklet(session: Session, *, campaign_id: int, locale: str = "zh") -> Bookle
         locale=names.locale,
         source=LISTING if has_listing else CAMPAIGN,
         employers=_group(open_rows, names),
-        closed_left_out=len(rows) - len(open_rows),
+        closed_left_out=len(rows) - len(open_rows) - held,
+        held_left_out=held,
     )
 
 

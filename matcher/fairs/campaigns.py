@@ -29,7 +29,7 @@ from matcher.intake.service import Duplicate, ImportReport
 from matcher.people import audit
 from matcher.people.access import Viewer, in_area
 from matcher.reference.areas import ANYWHERE, AreaError, areas
-from matcher.reference.screening import Citation, Flag, rules, screen
+from matcher.reference.screening import Finding, findings
 
 __all__ = [
     "EDITORS",
@@ -57,7 +57,6 @@ READERS = ("organizer", "admin", "supervisor", "case_worker")
 EDITORS = ("organizer", "admin")
 TEXT_LIMITS = {"name": 200, "organizer": 200, "venue": 200, "venue_accessibility": 4000}
 LIST_LIMIT = 500
-SCREENED_FIELDS = ("title", "description", "requirements")
 
 
 class NotFound(LookupError):
@@ -97,30 +96,6 @@ class CampaignInput:
 class CampaignRow:
     campaign: Campaign
     postings: int  # linked through PostingCampaign
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A screening flag as pages show it: where the phrase is and the rule's name."""
-
-    flag: Flag
-    rule_zh: str
-    rule_en: str
-    where: str  # title, description or requirements
-
-    @property
-    def is_flag(self) -> bool:
-        return self.flag.severity == "flag"
-
-    @property
-    def citations(self) -> tuple[Citation, ...]:
-        return self.flag.citations
-
-    def rule(self, lang: str) -> str:
-        return self.rule_zh if lang == "zh" else self.rule_en
-
-    def explanation(self, lang: str) -> str:
-        return self.flag.explanation_zh if lang == "zh" else self.flag.explanation_en
 
 
 @dataclass(frozen=True)
@@ -403,20 +378,6 @@ def edit(
 
 
 # --- screening and previews --------------------------------------------------------------
-
-
-def findings(title: str, description: str, requirements: str) -> list[Finding]:
-    """The screening flags and notes of a posting's text, with their rules' names."""
-    names = {rule.key: rule for rule in rules()}
-    return [
-        Finding(
-            flag=flag,
-            rule_zh=names[flag.rule].name_zh,
-            rule_en=names[flag.rule].name_en,
-            where=SCREENED_FIELDS[flag.field],
-        )
-        for flag in screen(title, description, requirements)
-    ]
 
 
 def preview(report: ImportReport) -> Preview:

@@ -83,6 +83,10 @@ class FairPosting:
     listed: bool
     fits: int | None = None  # None: not analysed yet
     fits_in_area: int | None = None
+    # Held for review (an unsure category, a clause that excludes people): never offered
+    # at the fair nor printed until staff clear it; why, as Posting.review_reasons.
+    held: bool = False
+    review_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,8 @@ def postings_to_add(
 def add_postings(
     session: Session, *, viewer: Viewer, campaign_id: int, posting_ids: list[int]
 ) -> int:
-    """List the open postings among ``posting_ids`` for the fair; the number added."""
+    """List the open postings among ``posting_ids`` for the fair, except those held for
+    review; the number added."""
     _may_build(viewer)
     campaign = campaign_of(session, campaign_id)
     listed = set(
@@ -252,7 +257,9 @@ def add_postings(
         list(
             session.execute(
                 select(col(Posting.id)).where(
-                    col(Posting.id).in_(wanted), col(Posting.status) == "open"
+                    col(Posting.id).in_(wanted),
+                    col(Posting.status) == "open",
+                    col(Posting.review) != "held",
                 )
             ).scalars()
         )
@@ -507,6 +514,8 @@ def _fair_posting(
         listed=listed,
         fits=fits,
         fits_in_area=fits_in_area,
+        held=posting.review == "held",
+        review_reasons=tuple(posting.review_reasons) if posting.review == "held" else (),
     )
 
 

@@ -15,6 +15,9 @@ __all__ = ["KINDS", "ColumnSpec", "HeaderMatch", "column_specs", "match_header"]
 
 KINDS = ("seekers", "employers", "postings")
 _NOTE = re.compile(r"[(（\[【].*?[)）\]】]")
+# The column a file of rejected rows carries its reasons in (matcher.intake.rejected): a
+# note, read as no column, so that the fixed file imports as it is.
+REASONS_NOTE = "退回原因(reasons)"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class ColumnSpec:
     required: bool
     aliases: tuple[str, ...]
     exported: bool = True  # False: read on import, written back in other columns
+    read: bool = True  # False: written by the export, a note to an import
 
     @property
     def sensitive(self) -> bool:
@@ -51,6 +55,7 @@ def column_specs(kind: str) -> tuple[ColumnSpec, ...]:
             required=bool(spec.get("required", False)),
             aliases=tuple(spec.get("aliases", ())),
             exported=bool(spec.get("export", True)),
+            read=bool(spec.get("read", True)),
         )
         for name, spec in raw[kind].items()
     )
@@ -76,9 +81,11 @@ def match_header(kind: str, headers: list[str]) -> HeaderMatch:
     unknown: list[str] = []
     repeated: list[tuple[str, str]] = []
     for index, header in enumerate(headers):
-        if not header.strip():
+        if not header.strip() or _header_key(header) == _header_key(REASONS_NOTE):
             continue
         spec = lookup.get(_header_key(header))
+        if spec is not None and not spec.read:
+            continue
         if spec is None:
             unknown.append(header)
         elif spec.field in seen:

@@ -25,8 +25,10 @@ from matcher.core.codes import code_list
 from matcher.core.models import Employer, Jobseeker, Posting, Recommendation
 from matcher.intake.columns import column_specs
 from matcher.reference.areas import areas
+from matcher.reference.categories import UNSURE_CATEGORY
 from matcher.reference.occupations import occupations
 from matcher.reference.profiles import format_levels
+from matcher.reference.screening import HOLD_REASON, Flag, rules, screen
 
 __all__ = ["EXPORT_KINDS", "FORMATS", "export", "neutralize", "write_table"]
 
@@ -118,6 +120,16 @@ def _postings(session: Session) -> tuple[Columns, Rows]:
                 ),
                 "accommodations": [_Code("accommodations", a) for a in posting.accommodations],
                 "demands": _Levels(posting.demands) if posting.demands else None,
+                "category_source": _CategorySource(posting),
+                "requirement_profile": _Levels(posting.requirement_profile)
+                if posting.requirement_profile
+                else None,
+                "demand_sources": _Sources(posting.demand_sources),
+                "review": _Code("posting_reviews", posting.review),
+                "review_reasons": _ReviewReasons(posting.review_reasons),
+                "screening_flags": _Flags(
+                    screen(posting.title, posting.description, posting.requirements)
+                ),
             }
 
     return _import_columns("postings"), rows()
@@ -281,7 +293,88 @@ class _Reasons:
         return self.reasons
 
 
-_Rich = (_Code, _Category, _Area, _Any, _Levels, _Reasons)
+class _CategorySource:
+    """Who set the category: staff, the file, or the classifier (with its confidence)."""
+
+    def __init__(self, posting: Posting) -> None:
+        self.source = (
+            "staff"
+            if posting.staff_category
+            else "file"
+            if posting.category_confidence is None
+            else "inferred"
+        )
+        self.confidence = posting.category_confidence
+
+    def human(self) -> str:
+        if self.source == "inferred":
+            return f"推断（置信度{self.confidence:.0%}）"
+        return {"staff": "工作人员", "file": "单位填写"}[self.source]
+
+    def machine(self) -> Any:
+        return {"source": self.source, "confidence": self.confidence}
+
+
+class _Sources:
+    def __init__(self, sources: dict[str, dict[str, Any]]) -> None:
+        self.sources = sources
+
+    def human(self) -> str:
+        dims, kinds = code_list("dimensions"), code_list("demand_sources")
+        said = []
+        for dim, source in self.sources.items():
+            where = kinds.get(source["source"]).zh
+            quote = f"“{source['quote']}”" if source.get("quote") else ""
+            said.append(f"{dims.get(dim).zh}：{where}{quote}")
+        return "；".join(said)
+
+    def machine(self) -> Any:
+        return self.sources
+
+
+class _ReviewReasons:
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+
+    def human(self) -> str:
+        names = {rule.key: rule.name_zh for rule in rules()}
+        return "；".join(
+            f"排斥性条款：{names.get(r[len(HOLD_REASON) :], r)}"
+            if r.startswith(HOLD_REASON)
+            else "岗位类别不确定"
+            if r == UNSURE_CATEGORY
+            else r
+            for r in self.reasons
+        )
+
+    def machine(self) -> Any:
+        return self.reasons
+
+
+class _Flags:
+    def __init__(self, flags: list[Flag]) -> None:
+        self.flags = [f for f in flags if f.severity == "flag"]
+
+    def human(self) -> str:
+        names = {rule.key: rule.name_zh for rule in rules()}
+        return "；".join(f"{names[f.rule]}：“{f.phrase}”" for f in self.flags)
+
+    def machine(self) -> Any:
+        return [{"rule": f.rule, "clause": f.phrase} for f in self.flags]
+
+
+_Rich = (
+    _Code,
+    _Category,
+    _Area,
+    _Any,
+    _Levels,
+    _Reasons,
+    _CategorySource,
+    _Sources,
+    _ReviewReasons,
+    _Flags,
+)
 
 
 def _cell(value: Any) -> str:

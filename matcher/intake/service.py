@@ -37,11 +37,13 @@ from matcher.intake.reader import FileRefused, Limits, read_table
 from matcher.intake.records import EmployerRecord, PostingRecord, SeekerRecord
 from matcher.intake.rows import Problem, RowReader, build_record
 from matcher.intake.store import (
+    StaffEdits,
     employer_key,
     employer_values,
     insert_employers,
     insert_postings,
     insert_seekers,
+    keep_staff_text,
     link_campaign,
     posting_text,
     posting_values,
@@ -53,7 +55,7 @@ from matcher.intake.store import (
 from matcher.intake.twins import Twins
 from matcher.people.identifiers import Vault
 from matcher.reference.categories import UNSURE_CATEGORY, category_model
-from matcher.reference.screening import holding_rules, screen
+from matcher.reference.screening import HOLD_REASON, holding_rules, screen
 
 __all__ = ["Duplicate", "ImportReport", "RowOutcome", "import_file"]
 
@@ -129,16 +131,19 @@ class ImportReport:
 
     def summary(self) -> str:
         state = (
-            "written"
+            f"valid rows written, {len(self.rejected_rows)} rows left out"
+            if self.written and self.rejected_rows
+            else "written"
             if self.written
             else "dry run, nothing written"
             if self.dry_run and self.ok
             else "nothing written"
         )
+        held = f"{self.held} held for review; " if self.kind == "postings" else ""
         return (
             f"{self.kind} from {self.file_name}: {self.rows} rows; {self.new} new, "
             f"{self.changed} changed, {self.unchanged} unchanged, "
-            f"{len(self.duplicates)} duplicates; {len(self.errors)} errors, "
+            f"{len(self.duplicates)} duplicates; {held}{len(self.errors)} errors, "
             f"{len(self.warnings)} warnings; {state}"
         )
 
@@ -206,8 +211,6 @@ def import_file(
     report.headers, report.cells = table.headers, dict(table.rows)
     plan = _Plan(report=report, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     records = _read_rows(kind, table.headers, table.rows, report, progress)
-    if kind == "postings":
-        review_postings(records, report)
     report.records = dict(records)
     if report.file_errors:
         return report
@@ -215,6 +218,9 @@ def import_file(
     # import compares and writes in one write transaction (all or nothing, unless only
     # the valid rows were asked for).
     with (read_session if dry_run else write_session)(engine) as session:
+        if kind == "postings":
+            keep_staff_text(session, [record for _, record in records])
+            review_postings(records, report)
         _COMPARE[kind](session, vault, plan, records)
         rejected = set(report.rejected_rows)
         if valid_only and rejected:  # compared again without them, for what to write
@@ -223,16 +229,14 @@ def import_file(
             plan = replace(_Plan(report=scratch), sha256=plan.sha256)
             _COMPARE[kind](session, vault, plan, kept)
             plan.report = report
-            report.new, report.changed, report.unchanged = (
+            report.new, report.changed, report.unchanged, report.held = (
                 scratch.new,
                 scratch.changed,
                 scratch.unchanged,
+                scratch.held,
             )
             records = kept
         report.outcomes = _outcomes(plan, records)
-        report.held = sum(
-            1 for _, r in records if isinstance(r, PostingRecord) and r.review_reasons
-        )
         if report.writable and not dry_run:
             _write(session, vault, plan, campaign, actor, actor_id)
             report.written = True
@@ -267,7 +271,7 @@ def review_postings(records: list[tuple[int, PostingRecord]], report: ImportRepo
             & holding_rules()
         )
         if holding:
-            record.review_reasons.extend(f"flag:{rule}" for rule in holding)
+            record.review_reasons.extend(f"{HOLD_REASON}{rule}" for rule in holding)
             report.problems.append(
                 Problem(
                     number,
@@ -517,6 +521,7 @@ def _compare_postings(
         in_file[(key, record.area_code)].add(record.title, record.description, number)
         existing = stored.get(record.external_id)
         if existing is not None:
+            report.held += bool(StaffEdits.of(existing).reasons(record))
             if _differs(existing, posting_values(record, existing["employer_id"])):
                 plan.changed.append((existing["id"], record))
             else:
@@ -535,6 +540,7 @@ def _compare_postings(
             )
             plan.repeated_ids.append(stored_twin["id"])
             continue
+        report.held += bool(record.review_reasons)
         plan.new.append(record)
     plan.employer_ids = {k: rid for k, (rid, _) in employers.items()}
     _count(plan)

@@ -8,7 +8,7 @@ makes a 20,000-row import or a 100,000-seeker demo take seconds instead of minut
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,6 +37,7 @@ from matcher.reference.requirements import (
     profile_version,
     seeker_profile,
 )
+from matcher.reference.screening import HOLD_REASON
 
 __all__ = [
     "StaffEdits",
@@ -316,6 +317,34 @@ class StaffEdits:
 
     category: str | None = None
     demands: dict[str, int] | None = None
+    cleared_text: tuple[str, str] | None = None  # the text whose flags staff cleared
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any]) -> StaffEdits:
+        """From a stored posting's row."""
+        return cls(
+            stored["staff_category"],
+            stored["staff_demands"],
+            (stored["description"], stored["requirements"])
+            if stored["review"] == "cleared"
+            else None,
+        )
+
+    def reasons(self, record: PostingRecord) -> list[str]:
+        """Why the posting, as ``record`` brings it, is held: its own reasons, less an
+        unsure category that staff chose, and less the flags staff cleared for this very
+        text (the employer's job reason stands for it)."""
+        reasons = list(record.review_reasons)
+        if self.category:
+            reasons = [r for r in reasons if r != UNSURE_CATEGORY]
+        if self.cleared_text == (record.description, record.requirements):
+            reasons = [r for r in reasons if not r.startswith(HOLD_REASON)]
+        return reasons
+
+    def review(self, record: PostingRecord) -> str:
+        if self.reasons(record):
+            return "held"
+        return "cleared" if self.cleared_text is not None else "none"
 
 
 def posting_rows(
@@ -341,9 +370,7 @@ def posting_rows(
     for (record, employer_id), text, profile in zip(
         records, texts, posting_profiles(texts), strict=True
     ):
-        reasons = list(record.review_reasons)
-        if text.category != record.category:  # staff chose it: no doubt about it left
-            reasons = [r for r in reasons if r != UNSURE_CATEGORY]
+        mine = edits.get(record.external_id, StaffEdits())
         rows.append(
             posting_values(record, employer_id)
             | {
@@ -355,8 +382,8 @@ def posting_rows(
                 "text_accommodations": profile.text_accommodations,
                 "text_skills": profile.text_skills,
                 "profile_version": profile_version(),
-                "review": "held" if reasons else "none",
-                "review_reasons": reasons,
+                "review": mine.review(record),
+                "review_reasons": mine.reasons(record),
             }
         )
     return rows
@@ -390,12 +417,17 @@ def update_postings(session: Session, changes: Sequence[tuple[int, PostingRecord
     ids = [row_id for row_id, _, _ in changes]
     edits: dict[str, StaffEdits] = {}
     for start in range(0, len(ids), BATCH):
-        for external_id, category, demands in session.execute(
+        for row in session.execute(
             select(
-                col(Posting.external_id), col(Posting.staff_category), col(Posting.staff_demands)
+                col(Posting.external_id),
+                col(Posting.staff_category),
+                col(Posting.staff_demands),
+                col(Posting.review),
+                col(Posting.description),
+                col(Posting.requirements),
             ).where(col(Posting.id).in_(ids[start : start + BATCH]))
-        ):
-            edits[external_id] = StaffEdits(category, demands)
+        ).mappings():
+            edits[row["external_id"]] = StaffEdits.of(dict(row))
     rows = posting_rows([(r, e) for _, r, e in changes], edits)
     update_rows(
         session,
@@ -403,6 +435,36 @@ def update_postings(session: Session, changes: Sequence[tuple[int, PostingRecord
         [row | {"_id": row_id} for (row_id, _, _), row in zip(changes, rows, strict=True)],
         bump_version=True,
     )
+
+
+def keep_staff_text(session: Session, records: Sequence[PostingRecord]) -> None:
+    """Postings whose text staff edited when the employer dropped a clause keep the edit
+    when a file brings the text as first imported once more (Posting.original_text)."""
+    ids = [record.external_id for record in records]
+    edited: dict[str, tuple[dict[str, str], str, str]] = {}
+    for start in range(0, len(ids), BATCH):
+        for external_id, original, description, requirements in session.execute(
+            select(
+                col(Posting.external_id),
+                col(Posting.original_text),
+                col(Posting.description),
+                col(Posting.requirements),
+            ).where(
+                col(Posting.external_id).in_(ids[start : start + BATCH]),
+                col(Posting.original_text).isnot(None),
+            )
+        ):
+            if original:
+                edited[external_id] = (original, description, requirements)
+    for record in records:
+        if record.external_id not in edited:
+            continue
+        original, description, requirements = edited[record.external_id]
+        if (record.description, record.requirements) == (
+            original.get("description", ""),
+            original.get("requirements", ""),
+        ):
+            record.description, record.requirements = description, requirements
 
 
 def link_campaign(session: Session, campaign_id: int, posting_ids: Iterable[int]) -> int:

@@ -69,7 +69,10 @@ def analyse_fairs(ctx: JobContext, requests: list[JobRequest]) -> dict[str, Any]
                     col(FairListing.campaign_id) == campaign_id
                 )
             ).scalars()
-            postings = load_postings(session, today=today, ids=list(ids))
+            # A posting held for review is offered to no one (it stays unanalysed).
+            postings = [
+                p for p in load_postings(session, today=today, ids=list(ids)) if p.status != "held"
+            ]
         in_area = (
             np.char.startswith(areas.astype(str), area_prefix(area_code))
             if area_code and len(areas)

@@ -19,7 +19,7 @@ from matcher.core import clock
 from matcher.core.codes import code_list
 from matcher.core.models import CapabilityProfile, Employer, Jobseeker, Posting, Recommendation
 from matcher.intake.store import posting_text, update_rows
-from matcher.ranker.inputs import PostingInput, SeekerInput
+from matcher.ranker.inputs import PostingInput, Restriction, SeekerInput
 from matcher.reference.profiles import default_capacity
 from matcher.reference.requirements import (
     PostingText,
@@ -171,6 +171,7 @@ def load_postings(
         col(Posting.status),
         col(Posting.created_at),
         col(Posting.review),
+        _text(Posting.restrictions),
     ).join(Employer, col(Employer.id) == col(Posting.employer_id))
     if ids is not None:
         query = query.where(col(Posting.id).in_(list(ids)))
@@ -213,6 +214,7 @@ def load_postings(
             status,
             created_at,
             review,
+            restrictions,
         ) = row
         status = "held" if review == "held" and status == "open" else status
         suitable = _json(suitable)
@@ -241,6 +243,7 @@ def load_postings(
                 deadline=deadline,
                 status=status,
                 age_days=_age_days(now, created_at),
+                restriction=Restriction.of(_json(restrictions)),
             )
         )
     return postings
@@ -280,6 +283,8 @@ def load_seekers(
         _text(Jobseeker.work_modes),
         col(Jobseeker.consent),
         col(Jobseeker.employment_status),
+        col(Jobseeker.gender),
+        col(Jobseeker.birth_year),
     )
     wanted: set[int] | None = None
     if ids is not None:
@@ -319,6 +324,8 @@ def load_seekers(
             modes,
             consent,
             status,
+            gender,
+            birth_year,
         ) = row
         types = _json(types)
         capacity = default_capacity(types, grade)
@@ -354,6 +361,8 @@ def load_seekers(
                 ineligible_reason=reason,
                 employment_status=status,
                 declined=frozenset(declined.get(sid, ())),
+                gender=gender or "",
+                birth_year=birth_year,
             )
         )
     return seekers

@@ -424,6 +424,10 @@ class Ranker:
         self.extra_sig, self.extra_rows = _distinct(self.extra_values)
         # Pre-weighted copies for block scoring: one product gives the weighted part.
         w = self.w
+        # Postings with a gender or age limit staff accepted: few, checked one by one.
+        self.restricted = {
+            row: p.restriction for row, p in enumerate(self.postings) if p.restriction is not None
+        }
         self._text_scaled = (self.text * (w["text"] * self.settings.text_scale)).tocsr()
         self._skills_weighted = (self.skills * w["skills"]).tocsr()
         # Open postings under each area node (its subtree) and exactly at it.
@@ -569,10 +573,35 @@ class Ranker:
             )
             for row, declined in seekers.declined_in(block):
                 score[row, np.isin(self.posting_id[columns], declined)] = -np.inf
+            for column, refused in self.restricted_in(seekers, block, columns):
+                score[refused, column] = -np.inf
             feasible = np.isfinite(score)
             feasible_count[block] = feasible.sum(axis=1)
             per_posting.add(columns, feasible.sum(axis=0))
             found.append(self._keep_best(block, columns, score, feasible, keep))
+        return found
+
+    def restricted_in(
+        self, seekers: SeekerSet, rows: np.ndarray, columns: np.ndarray
+    ) -> list[tuple[int, np.ndarray]]:
+        """(index within ``columns``, which of ``rows`` the posting's accepted gender or age
+        limit refuses) for the restricted postings among ``columns``."""
+        if not self.restricted:
+            return []
+        found = []
+        for k in np.flatnonzero(np.isin(columns, list(self.restricted))).tolist():
+            limit = self.restricted[int(columns[k])]
+            refused = np.zeros(len(rows), dtype=bool)
+            if limit.gender:
+                gender = seekers.gender[rows]
+                refused |= (gender != "") & (gender != limit.gender)
+            born = seekers.birth_year[rows]
+            age = self.today.year - born
+            if limit.age_min is not None:
+                refused |= (born > 0) & (age < limit.age_min)
+            if limit.age_max is not None:
+                refused |= (born > 0) & (age > limit.age_max)
+            found.append((k, refused))
         return found
 
     def _group_columns(self, columns: np.ndarray) -> dict[str, np.ndarray]:
@@ -748,7 +777,12 @@ class Ranker:
         ok &= compat[seekers.compat_sig[i], self.compat_sig[j]]
         for k in np.flatnonzero(ok).tolist():
             seeker, posting = seekers.items[int(i[k])], self.postings[int(j[k])]
-            ok[k] = posting.id not in seeker.declined and ReferenceRanker.area_ok(seeker, posting)
+            limit = posting.restriction
+            ok[k] = (
+                posting.id not in seeker.declined
+                and ReferenceRanker.area_ok(seeker, posting)
+                and (limit is None or limit.admits(seeker.gender, seeker.birth_year, self.today))
+            )
         return ok
 
     def feasible_matrix(self, seekers: SeekerSet) -> np.ndarray:
@@ -760,6 +794,8 @@ class Ranker:
             ok = compat[np.ix_(seekers.compat_sig[group_rows], self.compat_sig[columns])]
             for k, declined in seekers.declined_in(group_rows):
                 ok[k] &= ~np.isin(self.posting_id[columns], declined)
+            for column, refused in self.restricted_in(seekers, group_rows, columns):
+                ok[refused, column] = False
             result[np.ix_(group_rows, columns)] = ok
         return result
 
@@ -782,6 +818,8 @@ class SeekerSet:
         "extra_values",
         "accepted",
         "broad",
+        "gender",
+        "birth_year",
     )
     _ROW_MATRICES = ("text", "skills", "majors")
 
@@ -796,6 +834,8 @@ class SeekerSet:
         self.place = self.area.astype(np.int64) * (1 << 20) + self.city  # area and city
         self.eligible = np.array([s.eligible for s in self.items], dtype=bool)
         self.graduate = np.array([s.is_graduate for s in self.items], dtype=bool)
+        self.gender = np.array([s.gender for s in self.items], dtype="<U8")
+        self.birth_year = np.array([s.birth_year or 0 for s in self.items], dtype=np.int32)
         self.min_salary = np.array([s.min_salary or np.nan for s in self.items], dtype=np.float32)
         self.desired = np.zeros((n, len(categories)), dtype=bool)
         self.major_field = np.zeros((n, len(categories)), dtype=np.float32)

@@ -98,7 +98,22 @@ def describe_exclusion(
         }
         values["demand"] = levels["demand"][posting.demands[dim]]
         values["capacity"] = levels["capacity"][seeker.capacity[dim]]
+    elif code in {"restriction_gender", "restriction_age"}:
+        detail = exclusion.detail
+        values["reason"] = _both(detail["reason"])
+        if detail["gender"]:
+            gender = code_list("genders").get(detail["gender"])
+            values["gender"] = {"zh": gender.name("zh"), "en": gender.name("en").lower()}
+        values["ages"] = _ages(detail["age_min"], detail["age_max"])
     return {"code": code, **_render(templates[code], values)}
+
+
+def _ages(least: str, most: str) -> dict[str, str]:
+    if least and most:
+        return {"zh": f"{least}至{most}岁", "en": f"{least} to {most}"}
+    if least:
+        return {"zh": f"{least}岁以上", "en": f"{least} or older"}
+    return {"zh": f"{most}岁以下", "en": f"{most} or younger"}
 
 
 class ReasonWriter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-__all__ = ["PostingInput", "SeekerInput"]
+__all__ = ["PostingInput", "Restriction", "SeekerInput"]
 
 
 @dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build by the 100,000
@@ -30,6 +30,48 @@ class SeekerInput:
     ineligible_reason: str = ""  # "no_consent" / "not_seeking" when not eligible
     employment_status: str = "unemployed"
     declined: frozenset[int] = field(default_factory=frozenset)  # posting ids
+    gender: str = ""  # a code of data/codes.yaml genders; "" not recorded
+    birth_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """A gender or age limit that staff accepted as job-related when they reviewed the
+    posting (matcher.employers.review), with the reason given. A trait not on record does
+    not exclude: the case worker checks it."""
+
+    gender: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    reason: str = ""
+
+    @classmethod
+    def of(cls, stored: dict[str, object] | None) -> Restriction | None:
+        """From a posting's ``restrictions`` column; None when it limits nothing."""
+        if not stored:
+            return None
+        found = cls(
+            gender=str(stored["gender"]) if stored.get("gender") else None,
+            age_min=_year(stored.get("age_min")),
+            age_max=_year(stored.get("age_max")),
+            reason=str(stored.get("reason") or ""),
+        )
+        return found if found.gender or found.age_min or found.age_max else None
+
+    def admits(self, gender: str, birth_year: int | None, today: date) -> bool:
+        if self.gender and gender and gender != self.gender:
+            return False
+        if birth_year:
+            age = today.year - birth_year  # the age reached this year
+            if self.age_min is not None and age < self.age_min:
+                return False
+            if self.age_max is not None and age > self.age_max:
+                return False
+        return True
+
+
+def _year(value: object) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).strip() else None
 
 
 @dataclass(slots=True)
@@ -57,3 +99,4 @@ class PostingInput:
     deadline: date | None
     status: str  # "open" / "closed" / "held" (for review: never recommended)
     age_days: float  # since it was posted, for freshness
+    restriction: Restriction | None = None

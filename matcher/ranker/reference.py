@@ -112,6 +112,20 @@ class ReferenceRanker:
             found.append(Exclusion("education"))
         if posting.graduate_only and not seeker.is_graduate:
             found.append(Exclusion("graduate_only"))
+        restriction = posting.restriction
+        if restriction and not restriction.admits(seeker.gender, seeker.birth_year, self.today):
+            by_gender = bool(restriction.gender and seeker.gender != restriction.gender)
+            found.append(
+                Exclusion(
+                    "restriction_gender" if by_gender else "restriction_age",
+                    {
+                        "gender": restriction.gender or "",
+                        "age_min": str(restriction.age_min or ""),
+                        "age_max": str(restriction.age_max or ""),
+                        "reason": restriction.reason,
+                    },
+                )
+            )
         if posting.suitable_types is not None and not (
             set(seeker.disability_types) & set(posting.suitable_types)
         ):

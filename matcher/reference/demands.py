@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from matcher.core.paths import data_dir
-from matcher.reference.categories import corpus, words
+from matcher.reference.categories import corpus, one_blas_thread, words
 from matcher.reference.occupations import occupations
 from matcher.reference.posting_text import job_text
 from matcher.reference.profiles import dimension_keys
@@ -196,19 +196,23 @@ class DemandModel:
         hits = [phrase_hits(e.text) for e in examples]
         self.keys_: dict[str, list[str]] = {}
         self.models_: dict[str, Any] = {}
-        for dimension in dimension_keys():
-            rows = [
-                self._row(e.category, h, dimension) for e, h in zip(examples, hits, strict=True)
-            ]
-            self.keys_[dimension] = sorted({key for row in rows for key in row})
-            matrix = sparse.hstack([self._matrix(rows, dimension), word_matrix]).tocsr()
-            labels = [e.levels[dimension] for e in examples]
-            self.models_[dimension] = (
-                LogisticRegression(C=self.C, max_iter=2000).fit(matrix, labels)
-                if len(set(labels)) > 1
-                else labels[0]
-            )
+        with one_blas_thread():
+            for dimension in dimension_keys():
+                self._fit_dimension(dimension, examples, hits, word_matrix)
         return self
+
+    def _fit_dimension(
+        self, dimension: str, examples: Sequence[Labelled], hits: list[Any], word_matrix: Any
+    ) -> None:
+        rows = [self._row(e.category, h, dimension) for e, h in zip(examples, hits, strict=True)]
+        self.keys_[dimension] = sorted({key for row in rows for key in row})
+        matrix = sparse.hstack([self._matrix(rows, dimension), word_matrix]).tocsr()
+        labels = [e.levels[dimension] for e in examples]
+        self.models_[dimension] = (
+            LogisticRegression(C=self.C, max_iter=2000).fit(matrix, labels)
+            if len(set(labels)) > 1
+            else labels[0]
+        )
 
     def _row(self, category: str, hits: Sequence[Hit], dimension: str) -> dict[str, float]:
         prior = occupations().profile(category)[dimension]

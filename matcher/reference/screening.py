@@ -26,9 +26,25 @@ import yaml
 
 from matcher.core.paths import data_dir
 
-__all__ = ["Citation", "Flag", "Rule", "holding_rules", "normalise", "rules", "screen"]
+__all__ = [
+    "HOLD_REASON",
+    "SCREENED_FIELDS",
+    "Citation",
+    "Finding",
+    "Flag",
+    "Rule",
+    "findings",
+    "holding_rules",
+    "normalise",
+    "rules",
+    "screen",
+]
+
+# A posting held for a holding rule's flag records the reason "flag:<rule key>".
+HOLD_REASON = "flag:"
 
 Severity = Literal["flag", "note"]
+SCREENED_FIELDS = ("title", "description", "requirements")  # a posting's texts, as screened
 
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 _DASHES = {ord(c): "-" for c in "‐‑‒–—―−﹣"} | {ord("〜"): "~"}
@@ -271,3 +287,41 @@ def screen(*texts: str) -> list[Flag]:
             )
     found.sort(key=lambda flag: (flag.field, flag.start, flag.rule))
     return found
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A screening flag as pages show it: where the phrase is and the rule's name."""
+
+    flag: Flag
+    rule_zh: str
+    rule_en: str
+    where: str  # title, description or requirements
+
+    @property
+    def is_flag(self) -> bool:
+        return self.flag.severity == "flag"
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return self.flag.citations
+
+    def rule(self, lang: str) -> str:
+        return self.rule_zh if lang == "zh" else self.rule_en
+
+    def explanation(self, lang: str) -> str:
+        return self.flag.explanation_zh if lang == "zh" else self.flag.explanation_en
+
+
+def findings(title: str, description: str, requirements: str) -> list[Finding]:
+    """The screening flags and notes of a posting's text, with their rules' names."""
+    names = {rule.key: rule for rule in rules()}
+    return [
+        Finding(
+            flag=flag,
+            rule_zh=names[flag.rule].name_zh,
+            rule_en=names[flag.rule].name_en,
+            where=SCREENED_FIELDS[flag.field],
+        )
+        for flag in screen(title, description, requirements)
+    ]

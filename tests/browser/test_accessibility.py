@@ -6,13 +6,17 @@ role's pages, and the test reports every violation on every page at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, update
 from sqlmodel import Session
 
-from matcher.core.models import Posting
+from matcher.core.models import Posting, PostingCampaign
+from matcher.intake.records import PostingRecord
+from matcher.intake.store import insert_postings
+from matcher.reference.categories import UNSURE_CATEGORY
 from tests.browser.conftest import (
     LiveServer,
     describe_violations,
@@ -26,9 +30,13 @@ pytestmark = pytest.mark.browser
 Pages = list[tuple[str, str, int]]
 
 
-def pages_of(role: str | None, server: LiveServer) -> Pages:
+def pages_of(role: str | None, server: LiveServer, held: int) -> Pages:
     ids = server.demo
     seeker = f"/seekers/{ids.seeker}"
+    review = [
+        ("postings held for review", "/postings/review", 200),
+        ("a held posting, with its review", f"/postings/{held}", 200),
+    ]
     return {
         "caseworker": [
             ("caseload", "/caseload/", 200),
@@ -39,17 +47,20 @@ def pages_of(role: str | None, server: LiveServer) -> Pages:
             ("a posting", f"/postings/{ids.posting}", 200),
             ("a fair, read-only", f"/campaigns/{ids.fair}/fair", 200),
             ("invite list, with marks", f"/campaigns/{ids.fair}/invites", 200),
+            *review,  # read-only
         ],
         "supervisor": [
             ("dashboard", "/dashboard/", 200),
             ("caseload", "/caseload/", 200),
             ("seeker file, read-only", seeker, 200),
             ("scheduled jobs", "/runs/", 200),
+            *review,  # with the forms
         ],
         "admin": [("dashboard", "/dashboard/", 200), ("scheduled jobs", "/runs/", 200)],
         "organizer": [
             ("postings", "/postings/", 200),
             ("a posting", f"/postings/{ids.posting}", 200),
+            *review,
             ("employers below the quota", "/employers/", 200),
             ("an employer", f"/employers/{_employer_of(server, ids.posting)}", 200),
             ("fair builder", f"/campaigns/{ids.fair}/fair", 200),
@@ -66,6 +77,40 @@ def pages_of(role: str | None, server: LiveServer) -> Pages:
         "graduate": [("my postings", "/me/", 200)],
         None: [("sign in", "/login", 200), ("page not found", "/no-such-page", 404)],
     }[role]
+
+
+@pytest.fixture(scope="module")
+def held(live_server: LiveServer) -> Iterator[int]:
+    """A posting held for review (an unsure category, a gender and an age clause) among the
+    fair's own postings, whose text staff once edited: the review pages with all their
+    parts, and the fair builder with a held posting. Removed after this module."""
+    with Session(live_server.engine) as session:
+        like = session.get(Posting, live_server.demo.posting)
+        assert like is not None
+        record = PostingRecord(
+            external_id="AXE-HELD-1",
+            employer="",
+            title="实习生",
+            category="hr_assistant",
+            area_code=like.area_code,
+            description="协助部门完成日常工作。",
+            requirements="限女性，年龄35岁以下。",
+            openings=3,
+            category_confidence=0.08,
+            review_reasons=[UNSURE_CATEGORY, "flag:age", "flag:gender"],
+        )
+        posting_id = insert_postings(session, [(record, like.employer_id)])["AXE-HELD-1"]
+        session.add(PostingCampaign(posting_id=posting_id, campaign_id=live_server.demo.fair))
+        session.execute(
+            update(Posting)
+            .where(Posting.id == posting_id)  # type: ignore[arg-type]
+            .values(original_text={"description": "协助部门。", "requirements": "限女性。"})
+        )
+        session.commit()
+    yield posting_id
+    with Session(live_server.engine) as session:
+        session.execute(delete(Posting).where(Posting.id == posting_id))  # type: ignore[arg-type]
+        session.commit()
 
 
 def _employer_of(server: LiveServer, posting_id: int) -> int:
@@ -118,10 +163,11 @@ def test_every_page_passes_axe(
     new_context: Callable[..., Any],
     axe: Callable[[Any], list[dict[str, Any]]],
     signed_in: dict[str | None, Any],
+    held: int,
 ) -> None:
     page = open_as(role, new_context(), signed_in, live_server, lang=lang, text=text)
     reports = []
-    for name, path, status in pages_of(role, live_server):
+    for name, path, status in pages_of(role, live_server, held):
         response = page.goto(path)
         assert response is not None and response.status == status, f"{name}: {path}"
         assert page.url == live_server.url + path, f"{name}: redirected to {page.url}"
@@ -178,6 +224,7 @@ def test_every_page_reflows_to_320_css_pixels_with_large_text(
     live_server: LiveServer,
     new_context: Callable[..., Any],
     signed_in: dict[str | None, Any],
+    held: int,
 ) -> None:
     """WCAG 1.4.10: at 320 CSS pixels (1280 at 400% zoom) nothing scrolls sideways but the
     data tables, each in its own focusable region."""
@@ -185,7 +232,7 @@ def test_every_page_reflows_to_320_css_pixels_with_large_text(
     for role in ROLES:
         context = new_context(viewport={"width": 320, "height": 640})
         page = open_as(role, context, signed_in, live_server, lang=lang, text="large")
-        for name, path, _status in pages_of(role, live_server):
+        for name, path, _status in pages_of(role, live_server, held):
             page.goto(path)
             layout = page.evaluate(OVERFLOW)
             if layout["scroll"] > layout["width"] or layout["found"]:

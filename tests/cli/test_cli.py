@@ -144,3 +144,67 @@ def test_run_job_takes_every_job_of_the_scheduler_by_name(cli):
     assert set(jobs.SCHEDULED) <= set(jobs.RUNNABLE)
     ran = cli.invoke(main, ["run-job", "fair_analysis"])
     assert ran.exit_code == 0 and ran.output.startswith("fair_analysis (run ")
+
+
+def test_valid_rows_only_is_explicit_and_the_rejected_rows_come_back_to_fix(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    rows = [posting_row(1), posting_row(2, 招聘人数="很多"), posting_row(3, 工作地点="")]
+    path = write_csv(tmp_path / "p.csv", rows)
+    refused = cli.invoke(main, ["import", "postings", str(path)])
+    assert refused.exit_code == 1 and "nothing written" in refused.output
+    assert cli.invoke(main, ["import", "postings", str(path), "--valid-only"]).exit_code == 2
+    rejected = tmp_path / "rejected.xlsx"
+    args = ["import", "postings", str(path), "--valid-only", "--rejected", str(rejected)]
+    partial = cli.invoke(main, args)
+    assert partial.exit_code == 1 and "1 new" in partial.output
+    assert "2 rows left out" in partial.output
+    sheet = load_workbook(rejected).active
+    table = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert table[0][0] == "退回原因(reasons)" and table[0][1:] == list(rows[0])
+    assert [row[1] for row in table[1:]] == ["T-P0002", "T-P0003"]
+    assert "招聘人数" in table[1][0] and "工作地点" in table[2][0]
+    # fixed in the returned file itself, which then imports as it is
+    table[1][table[0].index("招聘人数")] = "3"
+    table[2][table[0].index("工作地点")] = "贵阳市云岩区"
+    fixed = write_csv(
+        tmp_path / "fixed.csv",
+        [dict(zip(table[0], row, strict=True)) for row in table[1:]],
+    )
+    again = cli.invoke(main, ["import", "postings", str(fixed)])
+    assert again.exit_code == 0 and "2 new" in again.output and "0 warnings" in again.output
+    repeat = cli.invoke(main, args)  # the same choice again: nothing new, nothing doubled
+    assert "0 new" in repeat.output and "1 unchanged" in repeat.output
+
+
+def test_the_postings_export_says_where_each_posting_stands(cli, tmp_path):
+    from tests.helpers import TODAY
+
+    row = {
+        "岗位名称": "客服专员",
+        "用人单位": "某科技有限公司",
+        "岗位描述": "负责接听客户来电，解答业务咨询。要求：女，身高160以上，身体健康",
+        "薪资": "4-6千/月",
+        "工作地点": "贵阳市南明区",
+        "截止日期": str(TODAY.replace(year=TODAY.year + 1)),
+    }
+    path = write_csv(tmp_path / "p.csv", [row])
+    assert cli.invoke(main, ["import", "postings", str(path)]).exit_code == 0
+    (posting,) = json.loads(cli.invoke(main, ["export", "postings", "--format", "json"]).stdout)
+    assert posting["category"] == "customer_service_phone"
+    assert posting["category_source"]["source"] == "inferred"
+    assert posting["requirement_profile"]["hearing"] == 2
+    assert posting["demand_sources"]["hearing"] == {
+        "source": "phrase",
+        "quote": "接听",
+        "confidence": posting["demand_sources"]["hearing"]["confidence"],
+    }
+    assert posting["review"] == "held" and "flag:gender" in posting["review_reasons"]
+    assert {"gender", "height"} <= {flag["rule"] for flag in posting["screening_flags"]}
+    assert (posting["salary_min"], posting["salary_max"]) == (4000, 6000)
+    people = cli.invoke(main, ["export", "postings"]).stdout
+    assert "待核对" in people and "听觉：文本短语“接听”" in people, people
+    again = tmp_path / "again.csv"
+    again.write_text(people, encoding="utf-8")
+    back = cli.invoke(main, ["import", "postings", str(again)])
+    assert back.exit_code == 0 and "1 unchanged" in back.output, back.output

@@ -17,6 +17,8 @@ from matcher.core.db import make_engine, read_session, write_session
 from matcher.core.models import AuditLog, Campaign, Posting, PostingCampaign, User
 from matcher.fairs import campaigns
 from matcher.intake import import_file, uploads
+from matcher.intake.columns import REASONS_NOTE
+from matcher.intake.reader import read_table
 from matcher.people.access import Viewer
 from matcher.people.identifiers import Vault
 from matcher.people.passwords import hash_password
@@ -366,6 +368,7 @@ def test_who_may_read_and_who_may_change_campaigns(app):
             f"/campaigns/{campaign_id}/edit",
             f"/campaigns/{campaign_id}/upload",
             f"/campaigns/{campaign_id}/upload/{secrets.token_hex(16)}",
+            f"/campaigns/{campaign_id}/upload/{secrets.token_hex(16)}/rejected",
         ):
             assert reader.get(url).status_code == 403, url
         assert reader.post("/campaigns/new", {"name": "x", "kind": "other"}).status_code == 403
@@ -416,10 +419,12 @@ def test_upload_preview_confirm_and_the_flags(app, tmp_path):
     problems = re.findall(r"<tr>\s*<th scope=\"row\">(\d+)</th>\s*<td>([^<]+)</td>", text)
     assert ("2", "截止日期") in problems and ("4", "招聘人数") in problems
     assert "2026-13-45" in text and "许多" in text
-    assert (
-        "Import, keeping the flags visible" not in text
-        and 'method="post" action="/campaigns' not in text
-    )
+    # no import of the whole file, only the explicit choice of its valid rows
+    assert "Import, keeping the flags visible" not in text
+    assert text.count('method="post" action="/campaigns') == 1
+    assert 'name="rows" value="valid"' in text and "Import the 1 valid rows, leave out 2" in text
+    refused = organizer.post(preview_url)  # confirming without that choice writes nothing
+    assert refused.status_code == 409
     assert (count(app, Posting), count(app, PostingCampaign)) == (postings, links)
 
     # the corrected file: new, changed and duplicate rows, the flags, and a confirm button
@@ -479,6 +484,57 @@ def test_upload_preview_confirm_and_the_flags(app, tmp_path):
     assert esc(height.citations[0].document_en) in posting_page
     zh = signed_in(app, "caseworker").get(f"/postings/{ids['T-P0802']}").get_data(as_text=True)
     assert esc(height.explanation_zh) in zh and height.name_zh in zh
+
+
+def test_the_valid_rows_alone_import_when_chosen_and_the_rejected_come_back(app, tmp_path):
+    organizer = english(signed_in(app, "organizer"))
+    campaign_id = new_campaign(organizer, "部分导入专场")
+    rows = [
+        posting_row(811),
+        posting_row(812, 招聘人数="许多"),
+        posting_row(813, 任职要求="限男性，身体健康。"),  # held for review, still imported
+        posting_row(814, 截止日期="2026-13-45"),
+    ]
+    postings = count(app, Posting)
+    preview_url = upload(organizer, campaign_id, write_xlsx(tmp_path / "部分.xlsx", rows))
+    text = organizer.get(preview_url).get_data(as_text=True)
+    assert "Import the 2 valid rows, leave out 2" in text
+    assert re.search(r"Rows with errors</dt><dd>2<", text)
+    assert re.search(r"Held for review \(imported[^<]*</dt><dd>1<", text)
+
+    # the rejected rows, as uploaded, each with its reasons first
+    download = organizer.get(f"{preview_url}/rejected?format=xlsx")
+    assert download.status_code == 200
+    assert "%E9%83%A8%E5%88%86-rejected.xlsx" in download.headers["Content-Disposition"]
+    back = tmp_path / "back.xlsx"
+    back.write_bytes(download.data)
+    table = read_table(back)
+    assert table.headers[0] == REASONS_NOTE
+    by_id = {cells[1]: cells for _, cells in table.rows}
+    assert set(by_id) == {"T-P0812", "T-P0814"}
+    assert "招聘人数" in by_id["T-P0812"][0] and "许多" in by_id["T-P0812"]
+    assert "截止日期" in by_id["T-P0814"][0]
+    as_csv = organizer.get(f"{preview_url}/rejected?format=csv")
+    assert as_csv.status_code == 200 and "T-P0812" in as_csv.get_data(as_text=True)
+
+    done = organizer.post(preview_url, {"rows": "valid"})
+    assert done.status_code == 303
+    assert count(app, Posting) == postings + 2
+    page = organizer.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Imported 部分.xlsx: 2 new" in page
+    assert "Postings held for review: 1." in page
+    assert "Rows left out because of their errors: 2" in page
+
+    # the fixed rejected rows import as they come back, the reasons column ignored
+    mended = []
+    for _, cells in table.rows:
+        row = dict(zip(table.headers, cells, strict=True))
+        row["招聘人数"] = "3"
+        row["截止日期"] = posting_row(814)["截止日期"]
+        mended.append(row)
+    again = upload(organizer, campaign_id, write_xlsx(tmp_path / "fixed.xlsx", mended))
+    assert organizer.post(again).status_code == 303
+    assert count(app, Posting) == postings + 4
 
 
 def test_a_missing_tampered_or_changed_upload_is_refused(app, tmp_path):

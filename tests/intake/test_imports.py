@@ -35,6 +35,7 @@ ALIASES = [
     (kind, spec.field, spelling)
     for kind in KINDS
     for spec in column_specs(kind)
+    if spec.read
     for spelling in (spec.field, spec.zh, *spec.aliases)
 ]
 
@@ -44,6 +45,13 @@ def test_every_header_alias_names_its_column(kind, field, spelling):
     for written in (spelling, f"*{spelling.upper()}", f"{spelling}（说明）"):
         match = match_header(kind, [written])
         assert [spec.field for spec in match.columns.values()] == [field], written
+
+
+def test_the_columns_only_an_export_writes_are_notes_to_an_import():
+    written = [spec for spec in column_specs("postings") if not spec.read]
+    assert {spec.field for spec in written} >= {"review", "demand_sources", "screening_flags"}
+    match = match_header("postings", [f"{spec.zh}({spec.field})" for spec in written])
+    assert not match.columns and not match.unknown
 
 
 def test_english_and_chinese_headers_import_the_same(engine, vault, tmp_path):

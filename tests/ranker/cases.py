@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from matcher.ranker.inputs import PostingInput, SeekerInput
+from matcher.ranker.inputs import PostingInput, Restriction, SeekerInput
 from matcher.reference.occupations import occupations
 from matcher.reference.profiles import default_capacity, dimension_keys
 
@@ -93,7 +93,18 @@ def seeker_inputs(draw: st.DrawFn, identity: int, posting_ids: list[int]) -> See
         eligible=eligible,
         ineligible_reason="" if eligible else "no_consent",
         declined=frozenset(draw(st.lists(st.sampled_from(posting_ids), max_size=2))),
+        gender=draw(st.sampled_from(["female", "male", ""])),
+        birth_year=draw(st.none() | st.integers(TODAY.year - 60, TODAY.year - 16)),
     )
+
+
+restrictions = st.none() | st.builds(
+    Restriction,
+    gender=st.sampled_from([None, "female", "male"]),
+    age_min=st.none() | st.integers(16, 30),
+    age_max=st.none() | st.integers(30, 60),
+    reason=st.just("a job reason staff accepted"),
+)
 
 
 @st.composite
@@ -132,6 +143,7 @@ def posting_inputs(draw: st.DrawFn, identity: int) -> PostingInput:
         deadline=draw(st.none() | st.integers(-5, 30).map(lambda d: TODAY + timedelta(days=d))),
         status=draw(st.sampled_from(["open", "open", "open", "closed"])),
         age_days=draw(st.floats(0, 90)),
+        restriction=draw(restrictions),
     )
 
 

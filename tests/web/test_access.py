@@ -111,6 +111,7 @@ def app(monkeypatch, demo_database_url):
 # Who may use each page; every other signed-in role gets 403, anonymous is sent to sign in.
 STAFF = {"admin", "supervisor", "caseworker"}
 EDITORS = {"admin", "caseworker"}
+REVIEWERS = {"admin", "supervisor", "organizer"}  # of postings (matcher.employers.review)
 GETS = {
     "/caseload/": STAFF,
     "/caseload/export?format=csv": STAFF,
@@ -119,6 +120,7 @@ GETS = {
     "/seekers/{mine}/slip": STAFF,
     "/postings/": STAFF | {"organizer"},
     "/postings/{posting}": STAFF | {"organizer"},
+    "/postings/review": STAFF | {"organizer"},
     "/me/": {"graduate"},
     "/dashboard/": {"admin", "supervisor"},
     "/runs/": {"admin", "supervisor"},
@@ -148,6 +150,10 @@ POSTS = {
     "/seekers/{mine}/refresh": EDITORS,
     "/runs/": {"admin"},
     "/campaigns/{campaign}/fair/postings": {"admin", "organizer"},
+    # Posting review: refused as stale (no version), so nothing changes.
+    "/postings/{posting}/category": REVIEWERS,
+    "/postings/{posting}/demands": REVIEWERS,
+    "/postings/{posting}/review": REVIEWERS,
     # Each refused as invalid (an empty form, no file, an unknown upload): nothing changes.
     "/campaigns/new": {"admin", "organizer"},
     "/campaigns/{campaign}/edit": {"admin", "organizer"},
@@ -177,6 +183,10 @@ def test_every_route_is_in_the_matrix(app):
         "/seekers/<int:seeker_id>/slip",
         "/postings/",
         "/postings/<int:posting_id>",
+        "/postings/review",
+        "/postings/<int:posting_id>/category",
+        "/postings/<int:posting_id>/demands",
+        "/postings/<int:posting_id>/review",
         "/me/",
         "/dashboard/",
         "/runs/",
@@ -195,6 +205,7 @@ def test_every_route_is_in_the_matrix(app):
         "/campaigns/<int:campaign_id>/edit",
         "/campaigns/<int:campaign_id>/upload",
         "/campaigns/<int:campaign_id>/upload/<token>",  # GET by role: test_campaigns
+        "/campaigns/<int:campaign_id>/upload/<token>/rejected",  # by role: test_campaigns
         "/campaigns/templates/<any(postings, employers, seekers):kind>.<any(xlsx, csv):ext>",
         "/campaigns/<int:campaign_id>/booklet",
         "/campaigns/<int:campaign_id>/booklet.pdf",  # by role: test_booklet (a PDF each)

@@ -1,8 +1,10 @@
 """Campaigns: list, create and edit; upload an employer's postings file (or an employers
-file) with a preview, then confirm; the import templates to download."""
+file) with a preview, then confirm the whole file or, as an explicit choice, its valid rows
+alone, with the rejected rows to download and fix; the import templates to download."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,10 @@ from matcher.core.models import Campaign
 from matcher.core.paths import data_dir
 from matcher.fairs import campaigns
 from matcher.intake import reasons, uploads
+from matcher.intake.rejected import rejected_file
 from matcher.intake.service import ImportReport, import_file
 from matcher.people.identifiers import Vault
-from web.downloads import spreadsheet
+from web.downloads import asked_format, spreadsheet
 from web.i18n import lang
 from web.security import allow, engine, not_found, viewer
 
@@ -272,7 +275,17 @@ def _held(campaign_id: int, token: str) -> uploads.Upload | Response:
     return held
 
 
-def _run(held: uploads.Upload, campaign: Campaign, path: Path, *, dry_run: bool) -> ImportReport:
+def _run(
+    held: uploads.Upload,
+    campaign: Campaign,
+    path: Path,
+    *,
+    dry_run: bool,
+    valid_only: bool = True,
+) -> ImportReport:
+    """Import (or preview) the upload. A preview counts what the valid rows would do, so
+    that the page can offer to import them alone; an import writes them alone only when the
+    reader chose that (all or nothing otherwise)."""
     me = viewer()
     return import_file(
         engine(),
@@ -281,6 +294,7 @@ def _run(held: uploads.Upload, campaign: Campaign, path: Path, *, dry_run: bool)
         path=path,
         campaign=campaign.name if held.kind == "postings" else None,
         dry_run=dry_run,
+        valid_only=valid_only,
         actor=me.username,
         actor_id=me.id,
         file_name=held.file_name,
@@ -316,8 +330,11 @@ def confirm(campaign_id: int, token: str) -> Response | tuple[str, int]:
     held = _held(campaign_id, token)
     if isinstance(held, Response):
         return held
+    valid_only = request.form.get("rows") == "valid"  # the explicit choice, never a default
     try:
-        report = uploads.import_held(held, lambda path: _run(held, campaign, path, dry_run=False))
+        report = uploads.import_held(
+            held, lambda path: _run(held, campaign, path, dry_run=False, valid_only=valid_only)
+        )
     except uploads.UploadGone:
         flash(
             _("This file is being imported already, or was imported; nothing was imported again.")
@@ -338,7 +355,32 @@ def confirm(campaign_id: int, token: str) -> Response | tuple[str, int]:
             duplicates=len(report.duplicates),
         )
     )
+    if report.held:
+        flash(_("Postings held for review: %(count)s.", count=report.held))
+    if report.rejected_rows:
+        flash(
+            _(
+                "Rows left out because of their errors: %(count)s. Fix them in the file of "
+                "rejected rows from the preview, and upload that file.",
+                count=len(report.rejected_rows),
+            )
+        )
     return redirect(url_for("campaigns.show", campaign_id=campaign_id), 303)
+
+
+@bp.get("/<int:campaign_id>/upload/<token>/rejected")
+@allow(*campaigns.EDITORS)
+def rejected(campaign_id: int, token: str) -> Response:
+    """The rows of the upload that have errors, each with its reasons, to fix and upload."""
+    campaign = _detached_campaign(campaign_id)
+    held = _held(campaign_id, token)
+    if isinstance(held, Response):
+        return held
+    report = _run(held, campaign, held.path, dry_run=True)
+    fmt = asked_format()
+    out = io.BytesIO()
+    rejected_file(report, fmt=fmt, out=out)
+    return spreadsheet(out, fmt=fmt, name=f"{Path(held.file_name).stem}-rejected")
 
 
 # --- import templates --------------------------------------------------------------------

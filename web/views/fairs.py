@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from matcher.core import clock
 from matcher.core.db import read_session, transact, write_session
+from matcher.employers import review
 from matcher.fairs import listing
 from matcher.people import audit
 from web.downloads import asked_format, spreadsheet
@@ -40,7 +41,13 @@ def show(campaign_id: int) -> str:
             if me.role in listing.BUILDERS
             else ([], [], 0)
         )
-        return render_template("fair.html", view=view, own=own, others=others, found=found, q=text)
+        # Held postings are marked, with what to take up with the employer, and not offered.
+        held = review.held_among(
+            session, posting_ids=[p.id for p in (*view.postings, *own, *others)]
+        )
+        return render_template(
+            "fair.html", view=view, own=own, others=others, found=found, q=text, held=held
+        )
 
 
 @bp.post("/<int:campaign_id>/fair/postings")
