@@ -355,6 +355,7 @@ def load_seekers(
                 major=major,
                 major_categories=tuple(_json(major_categories)),
                 text=f"{major}\n{desired_jobs}\n{skills_text}\n{certificates_text}\n{experience}",
+                desired_text=desired_jobs or "",
                 min_salary=min_salary,
                 work_modes=tuple(_json(modes)),
                 eligible=not reason,

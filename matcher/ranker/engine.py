@@ -41,7 +41,7 @@ from scipy import sparse
 from matcher.core.codes import code_list
 from matcher.core.text import norm_key
 from matcher.ranker.inputs import PostingInput, SeekerInput
-from matcher.ranker.lexical import BigramTfidf
+from matcher.ranker.lexical import TITLE_MAX_DF, BigramTfidf
 from matcher.ranker.reference import ReferenceRanker
 from matcher.ranker.weights import PARTS, RankerSettings
 from matcher.reference.areas import ANYWHERE, areas
@@ -234,6 +234,9 @@ class Vocabulary:
         self.weights = np.array(settings.weight_vector(), dtype=np.float32)
         self.w = dict(zip(PARTS, settings.weight_vector(), strict=True))
         self.text_model = BigramTfidf(min_df=min_df, max_df=max_df).fit([p.text for p in postings])
+        self.title_model = BigramTfidf(min_df=1, max_df=TITLE_MAX_DF).fit(
+            [p.title for p in postings]
+        )
         self.categories = {key: i for i, key in enumerate(occupations().by_key)}
         self.area_nodes = {code: i for i, code in enumerate([ANYWHERE, *areas().by_code])}
         # Per area node: itself, the divisions above it, and "anywhere" (node 0).
@@ -325,7 +328,7 @@ class Ranker:
         self.settings = vocab.settings
         self.today = today
         self.weights, self.w = vocab.weights, vocab.w
-        self.text_model = vocab.text_model
+        self.text_model, self.title_model = vocab.text_model, vocab.title_model
         self.categories, self.area_nodes = vocab.categories, vocab.area_nodes
         self.skill_index, self.skill_weight = vocab.skill_index, vocab.skill_weight
         self.major_index = vocab.major_index
@@ -355,7 +358,7 @@ class Ranker:
         "compat_values",
         "extra_values",
     )
-    _ROW_MATRICES = ("text", "skills", "majors")
+    _ROW_MATRICES = ("text", "title", "skills", "majors")
 
     def _build_posting_arrays(self) -> None:
         postings, index = self.postings, areas()
@@ -414,6 +417,7 @@ class Ranker:
         self.compat_values = np.array(compat_rows, dtype=np.int32).reshape(n, 3 + len(dims))
         self.extra_values = np.array(extra_rows, dtype=np.int32).reshape(n, 3)
         self.text = self.text_model.transform([p.text for p in postings])
+        self.title = self.title_model.transform([p.title for p in postings])
         self.skills = self.vocabulary.skill_matrix(postings, weighted=True)
         self.majors = self.vocabulary.major_matrix([p.majors for p in postings])
         self._finish()
@@ -429,6 +433,7 @@ class Ranker:
             row: p.restriction for row, p in enumerate(self.postings) if p.restriction is not None
         }
         self._text_scaled = (self.text * (w["text"] * self.settings.text_scale)).tocsr()
+        self._title_weighted = (self.title * w["title"]).tocsr()
         self._skills_weighted = (self.skills * w["skills"]).tocsr()
         # Open postings under each area node (its subtree) and exactly at it.
         self.under: dict[int, list[int]] = defaultdict(list)
@@ -455,6 +460,7 @@ class Ranker:
             "weights",
             "w",
             "text_model",
+            "title_model",
             "categories",
             "area_nodes",
             "skill_index",
@@ -560,6 +566,7 @@ class Ranker:
         # on demand would pay more for that than for the products themselves).
         transposed = len(group_rows) > _FEW_SEEKERS
         text_t = _Side(self._text_scaled[columns], transposed)
+        title_t = _Side(self._title_weighted[columns], transposed)
         skills_t = _Side(self._skills_weighted[columns], transposed)
         majors_t = _Side(self.majors[columns], transposed)
         fixed = self._group_columns(columns)
@@ -569,7 +576,7 @@ class Ranker:
         for start in range(0, len(group_rows), step):
             block = group_rows[start : start + step]
             score = self._block_scores(
-                seekers, block, columns, fixed, compat, extras, text_t, skills_t, majors_t
+                seekers, block, columns, fixed, compat, extras, text_t, title_t, skills_t, majors_t
             )
             for row, declined in seekers.declined_in(block):
                 score[row, np.isin(self.posting_id[columns], declined)] = -np.inf
@@ -626,6 +633,7 @@ class Ranker:
         compat: np.ndarray,
         extras: np.ndarray,
         text_t: _Side,
+        title_t: _Side,
         skills_t: _Side,
         majors_t: _Side,
     ) -> np.ndarray:
@@ -656,8 +664,9 @@ class Ranker:
         text = text_t.times(seekers.text[block]).toarray()
         np.minimum(text, w["text"], out=text)
         score += text
-        skills = skills_t.times(seekers.skills[block]).tocoo()
-        score[skills.row, skills.col] += skills.data
+        for side, mine in ((skills_t, seekers.skills), (title_t, seekers.wish)):
+            found = side.times(mine[block]).tocoo()
+            score[found.row, found.col] += found.data
         listed = majors_t.times(seekers.majors[block]).tocoo()
         if listed.nnz:
             field = seekers.major_field[block[listed.row], fixed["category"][listed.col]]
@@ -725,6 +734,7 @@ class Ranker:
         skills = np.asarray(seekers.skills[i].multiply(self.skills[j]).sum(axis=1)).ravel()
         text = np.asarray(seekers.text[i].multiply(self.text[j]).sum(axis=1)).ravel()
         text = np.minimum(text * self.settings.text_scale, 1.0)
+        title = np.asarray(seekers.wish[i].multiply(self.title[j]).sum(axis=1)).ravel()
         listed = np.asarray(seekers.majors[i].multiply(self.majors[j]).sum(axis=1)).ravel() > 0
         field = seekers.major_field[i, category]
         major = np.minimum(1.0, 0.8 * field + listed)
@@ -736,6 +746,7 @@ class Ranker:
         return np.column_stack(
             [
                 desired,
+                title,
                 skills,
                 text,
                 major,
@@ -821,7 +832,7 @@ class SeekerSet:
         "gender",
         "birth_year",
     )
-    _ROW_MATRICES = ("text", "skills", "majors")
+    _ROW_MATRICES = ("text", "wish", "skills", "majors")
 
     def __init__(self, vocabulary: Vocabulary, seekers: Sequence[SeekerInput]) -> None:
         self.vocabulary = vocabulary
@@ -854,6 +865,7 @@ class SeekerSet:
             np.float32
         )
         self.text = vocabulary.text_model.transform([s.text for s in self.items])
+        self.wish = vocabulary.title_model.transform([s.desired_text for s in self.items])
         self.skills = vocabulary.skill_matrix(self.items, weighted=False)
         self.majors = vocabulary.major_matrix([[s.major] if s.major else [] for s in self.items])
         dims = dimension_keys()

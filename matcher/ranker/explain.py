@@ -7,6 +7,7 @@ whether it is feasible, and every constraint it fails, in words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -52,6 +53,19 @@ def _render(template: dict[str, str], values: dict[str, dict[str, str]]) -> dict
     return {
         lang: template[lang].format(**{k: v[lang] for k, v in values.items()}) for lang in LANGUAGES
     }
+
+
+_WISH_SEPARATORS = re.compile(r"[、，,；;/／|\s]+")
+
+
+def _closest_wish(ranker: Ranker, seeker: SeekerInput, posting: PostingInput) -> str:
+    """Of the jobs the seeker wrote they want, the one that shares most with the title."""
+    wishes = [w for w in _WISH_SEPARATORS.split(seeker.desired_text) if w]
+
+    def shared(wish: str) -> int:
+        return sum(map(len, ranker.title_model.shared_phrases(wish, posting.title)))
+
+    return max(wishes, key=shared, default=seeker.desired_text)
 
 
 def _both(value: str) -> dict[str, str]:
@@ -146,6 +160,7 @@ class ReasonWriter:
         modes = wanted[:, 0] & offered[:, 0]
         worth = np.zeros(parts.shape, dtype=bool)
         worth[:, column["desired"]] = parts[:, column["desired"]] >= 1.0
+        worth[:, column["title"]] = parts[:, column["title"]] >= 0.3
         worth[:, column["skills"]] = parts[:, column["skills"]] > 0
         worth[:, column["text"]] = parts[:, column["text"]] >= 0.3
         worth[:, column["major"]] = parts[:, column["major"]] >= 0.8
@@ -182,7 +197,7 @@ class ReasonWriter:
             chosen = []
             for part in order:
                 key = self._key(
-                    PARTS[part], seeker, posting, values[k][part], offered_bits, mode_bits
+                    PARTS[part], seeker, posting, values[k][part], offered_bits, mode_bits, ranker
                 )
                 words = self._words.get(key)
                 if words is None:
@@ -204,10 +219,15 @@ class ReasonWriter:
         value: float,
         accommodations: int,
         modes: int,
+        ranker: Ranker,
     ) -> tuple[Any, ...]:
         """What the words of a reason depend on (the cache key)."""
         if part == "desired":
             return (part, posting.category)
+        if part == "title":
+            return (part, _closest_wish(ranker, seeker, posting))
+        if part == "text":  # the words both texts share, longest first
+            return (part, tuple(ranker.text_model.shared_phrases(seeker.text, posting.text)))
         if part == "skills":
             mine, vocabulary = set(seeker.skills), skills().by_id
             # Specific skills make a reason; "teamwork" and the like do not.
@@ -251,6 +271,13 @@ class ReasonWriter:
             }
         elif part == "major":
             values["major"] = _both(detail[0])
+        elif part == "title":
+            values["wish"] = _both(detail[0])
+        elif part == "text":
+            if detail[0]:
+                values["words"] = {lang: _join(list(detail[0]), lang) for lang in LANGUAGES}
+            else:
+                template = t["text_plain"]
         elif part == "accommodations":
             keys = accommodation_names(detail[0])
             values["accommodations"] = {

@@ -32,6 +32,7 @@ class SeekerInput:
     declined: frozenset[int] = field(default_factory=frozenset)  # posting ids
     gender: str = ""  # a code of data/codes.yaml genders; "" not recorded
     birth_year: int | None = None
+    desired_text: str = ""  # the jobs wanted, as written (compared with posting titles)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 
-__all__ = ["BigramTfidf", "bigram_codes"]
+__all__ = ["TITLE_MAX_DF", "BigramTfidf", "bigram_codes"]
+
+# Job titles are short: every bigram of them counts (min_df 1) but the commonest, found in
+# more than this share of the titles ("专员", "助理"), which say little of the job.
+TITLE_MAX_DF = 0.2
 
 _SEPARATOR = "\x00"
 
@@ -70,6 +74,15 @@ def bigram_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return document[starts].astype(np.int64), codes
 
 
+def _spans(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(start, bigram code) of every bigram of one text; starts index the text itself."""
+    points = _normalise(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
+    word = _word_characters(points)
+    starts = np.flatnonzero(word[:-1] & word[1:])
+    codes = (points[starts].astype(np.int64) << 21) | points[starts + 1].astype(np.int64)
+    return starts, codes
+
+
 class BigramTfidf:
     """Fit on the postings; transform postings and seekers into the same space.
 
@@ -101,6 +114,21 @@ class BigramTfidf:
         documents, codes = bigram_codes(texts)
         weighted = self.weighting_.transform(self._counts(documents, codes, len(texts)))
         return sparse.csr_matrix(weighted, dtype=np.float32)
+
+    def shared_phrases(self, mine: str, theirs: str, limit: int = 3) -> list[str]:
+        """The words a similarity of ``mine`` to ``theirs`` rests on: the longest runs of
+        ``theirs`` whose bigrams ``mine`` has too and the model weighs, longest first."""
+        own = _spans(mine)[1]
+        starts, codes = _spans(theirs)
+        shared = starts[np.isin(codes, own) & np.isin(codes, self.vocabulary_)].tolist()
+        runs: list[list[int]] = []
+        for start in shared:
+            if runs and start == runs[-1][1]:
+                runs[-1][1] = start + 1
+            else:
+                runs.append([start, start + 1])
+        phrases = dict.fromkeys(theirs[a : b + 1] for a, b in runs)  # b: the last bigram's end
+        return sorted(phrases, key=len, reverse=True)[:limit]
 
     def _counts(self, documents: np.ndarray, codes: np.ndarray, n: int) -> sparse.csr_matrix:
         index = np.searchsorted(self.vocabulary_, codes)

@@ -16,6 +16,7 @@ from datetime import date
 from matcher.core.codes import code_list
 from matcher.core.text import norm_key
 from matcher.ranker.inputs import PostingInput, SeekerInput
+from matcher.ranker.lexical import TITLE_MAX_DF
 from matcher.ranker.weights import PARTS, RankerSettings
 from matcher.reference.areas import ANYWHERE, areas
 from matcher.reference.profiles import bridged_levels, dimension_keys
@@ -61,6 +62,25 @@ def bigrams(text: str) -> list[str]:
     ]
 
 
+def _idf(texts: Sequence[str], min_df: int, max_df: float) -> dict[str, float]:
+    """Smoothed idf of the bigrams in at least ``min_df`` and at most ``max_df`` of texts."""
+    n = len(texts)
+    df = Counter(gram for text in texts for gram in set(bigrams(text)))
+    limit = max(min_df, max_df * n)
+    return {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items() if min_df <= d <= limit}
+
+
+def _tfidf(text: str, idf: dict[str, float]) -> dict[str, float]:
+    counts = Counter(gram for gram in bigrams(text) if gram in idf)
+    vector = {gram: (1 + math.log(tf)) * idf[gram] for gram, tf in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {gram: v / norm for gram, v in vector.items()} if norm else {}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum(v * b[gram] for gram, v in a.items() if gram in b)
+
+
 class ReferenceRanker:
     """Fitted on the postings, like the fast ranker: skill weights and the text model."""
 
@@ -78,13 +98,8 @@ class ReferenceRanker:
         n = len(postings)
         skill_df = Counter(skill for p in postings for skill in set(p.skills))
         self.skill_weight = {k: math.log((1 + n) / (1 + df)) + 1 for k, df in skill_df.items()}
-        text_df = Counter(gram for p in postings for gram in set(bigrams(p.text)))
-        limit = max(min_df, max_df * n)
-        self.idf = {
-            gram: math.log((1 + n) / (1 + df)) + 1
-            for gram, df in text_df.items()
-            if min_df <= df <= limit
-        }
+        self.idf = _idf([p.text for p in postings], min_df, max_df)
+        self.title_idf = _idf([p.title for p in postings], 1, TITLE_MAX_DF)
 
     # --- constraints ---------------------------------------------------------------------
 
@@ -174,6 +189,9 @@ class ReferenceRanker:
     def parts(self, seeker: SeekerInput, posting: PostingInput) -> dict[str, float]:
         return {
             "desired": 1.0 if posting.category in seeker.desired_categories else 0.0,
+            "title": _cosine(
+                _tfidf(seeker.desired_text, self.title_idf), _tfidf(posting.title, self.title_idf)
+            ),
             "skills": self.skills(seeker, posting),
             "text": min(1.0, self.settings.text_scale * self.text_similarity(seeker, posting)),
             "major": self.major(seeker, posting),
@@ -199,15 +217,8 @@ class ReferenceRanker:
             return 0.0
         return sum(w for k, w in wanted.items() if k in set(seeker.skills)) / total
 
-    def tfidf(self, text: str) -> dict[str, float]:
-        counts = Counter(gram for gram in bigrams(text) if gram in self.idf)
-        vector = {gram: (1 + math.log(tf)) * self.idf[gram] for gram, tf in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values()))
-        return {gram: v / norm for gram, v in vector.items()} if norm else {}
-
     def text_similarity(self, seeker: SeekerInput, posting: PostingInput) -> float:
-        a, b = self.tfidf(seeker.text), self.tfidf(posting.text)
-        return sum(v * b[gram] for gram, v in a.items() if gram in b)
+        return _cosine(_tfidf(seeker.text, self.idf), _tfidf(posting.text, self.idf))
 
     @staticmethod
     def major(seeker: SeekerInput, posting: PostingInput) -> float:

@@ -16,6 +16,7 @@ __all__ = ["PARTS", "RankerSettings", "load_settings", "models_dir"]
 # The score parts, in the order they are stored and shown.
 PARTS = (
     "desired",
+    "title",
     "skills",
     "text",
     "major",

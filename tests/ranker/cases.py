@@ -54,6 +54,10 @@ SNIPPETS = [
 KINDS = ["government", "institution", "soe", "private", "massage_centre"]
 
 
+# Titles and wishes that share some words and not others (the title part compares them).
+TITLES = ["会计", "总账会计", "出纳员", "客服专员", "在线客服", "仓库管理员", "仓管", "Java开发"]
+
+
 def text(draw: st.DrawFn) -> str:
     return "，".join(draw(st.lists(st.sampled_from(SNIPPETS), max_size=4)))
 
@@ -88,6 +92,7 @@ def seeker_inputs(draw: st.DrawFn, identity: int, posting_ids: list[int]) -> See
         if major
         else (),
         text=text(draw),
+        desired_text="、".join(draw(st.lists(st.sampled_from(TITLES), max_size=2))),
         min_salary=draw(st.none() | st.integers(1500, 6000)),
         work_modes=tuple(draw(st.lists(st.sampled_from(MODES), max_size=2, unique=True))),
         eligible=eligible,
@@ -119,7 +124,7 @@ def posting_inputs(draw: st.DrawFn, identity: int) -> PostingInput:
         external_id=f"P{identity}",
         employer_id=draw(st.integers(1, 4)),
         employer_kind=draw(st.sampled_from(KINDS)),
-        title=category,
+        title=draw(st.sampled_from(TITLES)),
         category=category,
         area_code=draw(st.sampled_from(AREAS)),
         work_modes=tuple(draw(st.lists(st.sampled_from(MODES), max_size=2, unique=True))),
@@ -242,6 +247,7 @@ def make_seeker(
         major=major,
         major_categories=tuple(profile.major_categories),
         text=f"{major}\n{desired}\n{experience}",
+        desired_text=desired,
         min_salary=3000,
         work_modes=("full_time",),
         eligible=True,

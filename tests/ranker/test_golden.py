@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from matcher.ranker.engine import Ranker
+from matcher.ranker.explain import ReasonWriter
 from matcher.ranker.reference import ReferenceRanker
 from matcher.ranker.run import rank_with
 from matcher.ranker.weights import load_settings
@@ -185,3 +186,37 @@ def test_every_recommendation_carries_two_to_four_reasons_in_both_languages():
         sum(SETTINGS.weights[p] * v for p, v in ranked.rows[0]["parts"].items()),
         atol=1e-4,
     )
+
+
+def test_a_lexical_reason_names_the_words_that_matched():
+    """Wishes and experience in words no vocabulary knows still match, and the reasons say
+    which words: the wish closest to the title, the phrases both texts share."""
+    seeker = make_seeker(
+        6,
+        ("physical",),
+        3,
+        desired="做账、财务类工作",
+        experience="负责凭证录入和月末结账，熟悉金蝶系统。",
+    )
+    postings = [
+        make_posting(
+            60,
+            "accounting",
+            title="总账财务专员",
+            text="负责凭证录入，月末结账，编制报表。使用金蝶系统。",
+        ),
+        make_posting(61, "warehouse", title="仓库理货员", text="负责货物上架与盘点。"),
+    ]
+    chosen, ranked = recommend(seeker, postings)
+    assert chosen[0] == 60
+    first = next(r for r in ranked.rows if r["posting_id"] == 60)
+    assert first["parts"]["title"] > 0 and first["parts"]["text"] > 0
+    said = {r["code"]: r for r in first["reasons"]}
+    assert "凭证录入" in said["text"]["zh"] and "月末结账" in said["text"]["zh"]
+    assert said["text"]["zh"].startswith("经历与岗位描述相近：")
+    assert "金蝶系统" in said["text"]["en"]
+    # the title's reason, when it is among the chosen, names the closest wish
+    ranker = Ranker(postings, SETTINGS, today=TODAY, min_df=1, max_df=1.0)
+    writer = ReasonWriter(SETTINGS)
+    key = writer._key("title", seeker, postings[0], 0.45, 0, 0, ranker)
+    assert writer._make(key)["zh"] == "求职意向“财务类工作”与岗位名称相近"
