@@ -90,6 +90,9 @@ class Refresher:
     # Beyond this share of changed postings, a full refresh is as cheap and refits the text
     # model and the skill weights.
     INCREMENTAL_LIMIT = 0.2
+    # Beyond this share of the changed postings' bigrams that the text model has never seen
+    # (new kinds of job, new wording), the model is refitted by a full refresh too.
+    UNSEEN_LIMIT = 0.3
 
     def __init__(
         self,
@@ -172,6 +175,10 @@ class Refresher:
             if len(posting_ids) > self.INCREMENTAL_LIMIT * max(1, len(warm.postings)):
                 return self.full(progress=progress)
             changed_postings = load_postings(session, today=today, ids=posting_ids)
+            unseen = warm.ranker.text_model.unseen_share([p.text for p in changed_postings])
+            if unseen > self.UNSEEN_LIMIT:
+                log.info("%.0f%% of the changed postings' bigrams are new: refit", unseen * 100)
+                return self.full(progress=progress)
             changed_seekers = load_seekers(session, ids=seeker_ids)
             holding = _holders(session, posting_ids)
             thresholds = _thresholds(session)

@@ -99,6 +99,7 @@ class BigramTfidf:
         unique_pairs, _ = _unique_counts((documents << 42) | codes)
         vocabulary, df = _unique_counts(unique_pairs & ((1 << 42) - 1))
         keep = (df >= self.min_df) & (df <= max(self.min_df, self.max_df * len(texts)))
+        self.seen_ = vocabulary  # every bigram of the fitted texts, kept or not
         self.vocabulary_ = vocabulary[keep]
         counts = self._counts(documents, codes, len(texts))
         self.weighting_ = (
@@ -114,6 +115,18 @@ class BigramTfidf:
         documents, codes = bigram_codes(texts)
         weighted = self.weighting_.transform(self._counts(documents, codes, len(texts)))
         return sparse.csr_matrix(weighted, dtype=np.float32)
+
+    def unseen_share(self, texts: Sequence[str]) -> float:
+        """The share of the bigrams of ``texts`` (counted once per text) that the fitted
+        texts did not have: new words, which the model cannot weigh until it is refitted."""
+        if not texts:
+            return 0.0
+        documents, codes = bigram_codes(texts)
+        if not len(codes):
+            return 0.0
+        distinct, _ = _unique_counts((documents << 42) | codes)
+        known = np.isin(distinct & ((1 << 42) - 1), self.seen_)
+        return float(1.0 - known.mean())
 
     def shared_phrases(self, mine: str, theirs: str, limit: int = 3) -> list[str]:
         """The words a similarity of ``mine`` to ``theirs`` rests on: the longest runs of

@@ -159,6 +159,28 @@ def test_incremental_after_new_postings_touches_only_affected_seekers(loaded, va
         assert row.run_id == summary.run_id or row.seeker_id not in touched
 
 
+def test_postings_in_words_the_text_model_never_saw_refit_it(loaded, vault, tmp_path):
+    """An incremental refresh transforms new postings with the fitted text model, unless
+    most of their words are new to it: then a full refresh refits it."""
+    refresher = Refresher(loaded)
+    refresher.full()
+    known = [posting_row(n, 岗位名称=f"在线客服专员{n}") for n in range(3)]
+    assert import_file(loaded, vault, kind="postings", path=write_csv(tmp_path / "k.csv", known)).ok
+    assert refresher.incremental().kind == "incremental"  # the demo's own words
+    novel = [
+        posting_row(
+            20 + n,
+            岗位名称=f"蜂蜜酿造品鉴师{n}",
+            岗位职责="鉴别槐花椴树荆条蜜源，撰写风味笔记，巡检蜂箱温湿度。",
+            任职要求="熟悉酿蜜工艺，嗅觉灵敏。",
+            技能要求="",
+        )
+        for n in range(3)
+    ]
+    assert import_file(loaded, vault, kind="postings", path=write_csv(tmp_path / "n.csv", novel)).ok
+    assert refresher.incremental().kind == "full"
+
+
 def test_incremental_withdraws_a_closed_posting(loaded):
     refresher = Refresher(loaded)
     refresher.full()
