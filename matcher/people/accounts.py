@@ -68,7 +68,9 @@ def sign_in(
         user = session.execute(
             select(User).where(col(User.username) == username.strip())
         ).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    stored = user.password_hash if user is not None and user.active else None
+    matched = verify_password(stored, password)  # a hash checked whoever the user is
+    if user is None or not matched:
         with write_session(engine) as session:
             session.add_all(LoginAttempt(key=key, at=now) for key in keys)
         raise SignInRefused

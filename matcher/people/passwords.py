@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -15,9 +17,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(stored_hash: str, password: str) -> bool:
+@cache
+def _stand_in() -> str:
+    """A hash no password matches in practice, verified in place of a missing account's."""
+    return _hasher.hash("jobbridge: an account that does not exist")
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; with no hash (no such account, or a disabled one) a
+    stand-in is verified all the same and False returned, so that the answer takes as
+    long either way and does not tell which usernames exist (issue M2 of the security
+    review; SECURITY.md item 2 limits the attempts)."""
     try:
-        return _hasher.verify(stored_hash, password)
+        return _hasher.verify(stored_hash or _stand_in(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

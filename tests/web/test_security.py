@@ -8,10 +8,10 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from matcher.core.db import make_engine
+from matcher.core.db import make_engine, write_session
 from matcher.core.models import AuditLog, Jobseeker, Recommendation, User
 from matcher.matching.refresh import Refresher
 from tests.helpers import ROOT
@@ -69,6 +69,41 @@ def _audit_count(db: Session, **where: str) -> int:
 def test_passwords_are_argon2id(db):
     hashes = db.execute(select(col(User.password_hash))).scalars().all()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_an_unknown_or_disabled_account_costs_a_hash_check_all_the_same(
+    monkeypatch, demo_database_url
+):
+    """A wrong password takes as long whether the username exists or not: a hash is
+    verified either way, so timing does not tell which accounts exist."""
+    from argon2 import PasswordHasher
+
+    checked: list[str] = []
+    real = PasswordHasher.verify
+
+    def counting(self, stored, password):
+        checked.append(stored)
+        return real(self, stored, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    app = make_app(monkeypatch, demo_database_url)
+    engine = app.extensions["jobbridge.engine"]
+    with write_session(engine) as session:
+        session.execute(update(User).where(col(User.username) == "supervisor").values(active=False))
+    try:
+        for name, address in (("no-such-person", "10.7.0.1"), ("supervisor", "10.7.0.2")):
+            client = Client(app, address=address)
+            client.get("/login")
+            checked.clear()
+            response = client.post("/login", {"username": name, "password": "jobbridge-demo"})
+            assert response.status_code == 401
+            assert len(checked) == 1 and checked[0].startswith("$argon2id$"), name
+    finally:
+        with write_session(engine) as session:
+            session.execute(
+                update(User).where(col(User.username) == "supervisor").values(active=True)
+            )
+        engine.dispose()
 
 
 def test_the_eleventh_failure_is_refused_across_two_app_instances(monkeypatch, demo_database_url):
