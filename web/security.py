@@ -167,6 +167,8 @@ def _headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config["JOBBRIDGE_SETTINGS"].production and request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":
         # Pages carry personal data: never kept by the browser or a proxy (item 11).
         headers["Cache-Control"] = "no-store"

@@ -16,6 +16,7 @@ from matcher.core.models import Jobseeker, LoginAttempt, User
 from matcher.people.passwords import hash_password, needs_rehash, verify_password
 
 __all__ = [
+    "ADDRESS_FAILURE_LIMIT",
     "FAILURE_LIMIT",
     "FAILURE_WINDOW",
     "SignIn",
@@ -27,7 +28,10 @@ __all__ = [
 
 # Ten failures per account or per address within the window; the eleventh attempt is refused
 # before its password is even checked.
-FAILURE_LIMIT = 10
+FAILURE_LIMIT = 10  # failures per account in the window
+# Failures per address: well above one account's limit, so that one person cannot lock out
+# an office whose staff share an address (or a whole site behind an unconfigured proxy).
+ADDRESS_FAILURE_LIMIT = 100
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
@@ -63,7 +67,8 @@ def sign_in(
             .where(col(LoginAttempt.key).in_(keys), col(LoginAttempt.at) > now - FAILURE_WINDOW)
             .group_by(col(LoginAttempt.key))
         ).all()
-        if any(count >= FAILURE_LIMIT for _, count in recent):
+        limits = {keys[0]: FAILURE_LIMIT, keys[1]: ADDRESS_FAILURE_LIMIT}
+        if any(count >= limits[key] for key, count in recent):
             raise TooManyAttempts
         user = session.execute(
             select(User).where(col(User.username) == username.strip())

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, redirect, url_for
-from sqlalchemy import func, select
+from sqlalchemy import text
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from matcher.core.models import Employer, Jobseeker, Posting
 from web.security import ANYONE, allow, engine
 from web.templating import current_viewer
 
@@ -28,13 +27,7 @@ def index() -> Response:
 @bp.get("/healthz")
 @allow(ANYONE)
 def healthz() -> Any:
+    """Whether the app answers and reaches its database; nothing about what it holds."""
     with Session(engine()) as session:
-        counts = {
-            name: session.execute(select(func.count()).select_from(model)).scalar_one()
-            for name, model in (
-                ("seekers", Jobseeker),
-                ("employers", Employer),
-                ("postings", Posting),
-            )
-        }
-    return jsonify(status="ok", **counts)
+        session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
