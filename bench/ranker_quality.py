@@ -1,24 +1,36 @@
-"""Ranking quality on demo data with known targets, JobBridge beside its baselines.
+"""Ranking quality on two sets with known targets, JobBridge beside its baselines.
 
-    python -m bench.ranker_quality [--seekers 5000] [--postings 3000] [--seed 2026]
+    python -m bench.ranker_quality [--set demo|independent|both] [--seekers 5000]
+        [--postings 3000] [--seed 2026]
 
-The demo generator records, for each synthetic seeker, the occupation category they were
-generated from (``jobbridge demo --truth``); the ranker never sees it. A recommended posting
-is relevant when it is of that category and feasible: a recommendation that breaks a
-constraint earns nothing. Methods, all in this one run on the same data:
+* **demo**: ``jobbridge demo`` data. The demo generator records, for each synthetic
+  seeker, the occupation category they were generated from (``--truth``); the ranker never
+  sees it. A posting of that category is worth 1. It shares the ranker's own vocabulary.
+* **independent** (``bench/independent``): 1,500 seekers and 700 postings written from a
+  vocabulary the ranker's data files do not share, imported through the import files as an
+  office's files are. A posting of the seeker's trained occupation is worth 2, one of its
+  neighbours 1; reported on the test half of the seekers (all of them are ranked, so that
+  they compete for the same openings).
+
+A recommendation that breaks a constraint earns nothing. nDCG@5 uses the gain 2^g - 1 and
+the ideal list of each seeker's best feasible postings (capacity aside). Methods, all in
+one run on the same data:
 
 * JobBridge: the refresh's ranker, constraints and allocation (capacity k × openings);
-* BM25 (bm25s over jieba words) and TF-IDF cosine (scikit-learn over jieba words) top-5,
-  each without constraints, and with JobBridge's constraints and the same allocation;
-* the oracle: the true targets allocated under the same limits so that as many
-  recommendations as possible are relevant (a linear program), the ceiling.
+* BM25 (bm25s over jieba words), TF-IDF cosine (scikit-learn over jieba words) and TF-IDF
+  over character 1-3-grams, each without constraints, and with JobBridge's constraints and
+  the plain greedy allocation under the same limits;
+* the oracles: the true gains allocated greedily under the same limits (the ceiling the
+  issue's targets are stated against), and the most gain the limits allow (a linear
+  program).
 
-Besides nDCG@5 and precision@5: constraint violations (must be 0), graduates with at least
-3 postings among those with 3 feasible (must be 100%), and the congestion figures: coverage,
-the largest exposure per opening, the share of feasible postings shown to nobody. A second
-table compares allocation methods on JobBridge's own scores: unconstrained top-5, the plain
-greedy, the priced greedy JobBridge uses, and the exact optimum of the total score under the
-limits (a linear program, without the one-posting-per-employer rule).
+Besides nDCG@5 and precision@5 (gain at least 1): constraint violations (must be 0),
+graduates with at least 3 postings among those with 3 feasible (must be 100%), and the
+congestion figures: coverage, the largest exposure per opening, the share of feasible
+postings shown to nobody. A second table compares allocation methods on JobBridge's own
+scores: unconstrained top-5, the plain greedy, the priced greedy JobBridge uses, and the
+exact optimum of the total score under the limits (a linear program, without the
+one-posting-per-employer rule).
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jieba
 import numpy as np
@@ -40,12 +53,14 @@ from bench.common import table
 from matcher import demo
 from matcher.core import schema
 from matcher.core.db import make_engine, read_session
+from matcher.intake import import_file
 from matcher.matching.inputs import load_postings, load_seekers
 from matcher.people.identifiers import Vault
 from matcher.ranker.engine import Ranker
+from matcher.ranker.inputs import PostingInput, SeekerInput
 from matcher.ranker.run import rank_with
 from matcher.ranker.selection import LIST_LENGTH, allocate, top_k
-from matcher.ranker.weights import load_settings
+from matcher.ranker.weights import RankerSettings, load_settings
 
 KEY = base64.urlsafe_b64decode("YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=")
 POOL = 100  # candidates per seeker that a constrained baseline allocates from
@@ -58,16 +73,65 @@ class Lists:
     score: np.ndarray
 
 
-def load(seekers: int, postings: int, seed: int, folder: Path):  # type: ignore[no-untyped-def]
+@dataclass
+class Set:
+    """A benchmark set: the ranker's inputs, each pair's true gain, the seekers judged."""
+
+    name: str
+    postings: list[PostingInput]
+    seekers: list[SeekerInput]
+    today: date
+    gains: np.ndarray  # seekers × postings: 0, 1 or 2
+    judged: np.ndarray  # the seekers reported on
+
+
+def load_demo(seekers: int, postings: int, seed: int, folder: Path) -> Set:
     engine = make_engine(f"sqlite:///{folder / 'quality.sqlite3'}")
     schema.upgrade(engine)
     data = demo.load(engine, Vault(KEY), seekers=seekers, postings=postings, seed=seed)
+    posting_inputs, seeker_inputs, today = _inputs(engine)
+    target = np.array([data.truth[s.external_id] for s in seeker_inputs])
+    category = np.array([p.category for p in posting_inputs])
+    gains = (target[:, None] == category[None, :]).astype(np.int8)
+    judged = np.ones(len(seeker_inputs), dtype=bool)
+    name = f"demo seed {seed}"
+    return Set(name, posting_inputs, seeker_inputs, today, gains, judged)
+
+
+def load_independent(folder: Path, seed: int = 17) -> Set:
+    """Write the independent set's files, import them as an office would, and load them."""
+    from bench.independent import generate
+
+    truth = generate.write(
+        folder / "files", seekers=1500, postings=700, seed=seed, today=date.today()
+    )
+    engine = make_engine(f"sqlite:///{folder / 'independent.sqlite3'}")
+    schema.upgrade(engine)
+    for kind in ("postings", "seekers"):
+        report = import_file(engine, Vault(KEY), kind=kind, path=folder / "files" / f"{kind}.csv")
+        if not report.written:
+            raise SystemExit(f"the independent {kind} did not import: {report.summary()}")
+    posting_inputs, seeker_inputs, today = _inputs(engine)
+    trained = [truth["seekers"][s.external_id]["occupation"] for s in seeker_inputs]
+    posted = [truth["postings"][p.external_id] for p in posting_inputs]
+    neighbours = truth["neighbours"]
+    gains = np.array(
+        [[2 if t == o else 1 if o in neighbours[t] else 0 for o in posted] for t in trained],
+        dtype=np.int8,
+    )
+    judged = np.array([truth["seekers"][s.external_id]["half"] == "test" for s in seeker_inputs])
+    held = len(truth["postings"]) - len(posting_inputs)
+    name = f"independent set, test half ({held} of {len(truth['postings'])} postings held)"
+    return Set(name, posting_inputs, seeker_inputs, today, gains, judged)
+
+
+def _inputs(engine: Any) -> tuple[list[PostingInput], list[SeekerInput], date]:
     today = date.today()
     with read_session(engine) as session:
-        posting_inputs = load_postings(session, today=today)
+        posting_inputs = [p for p in load_postings(session, today=today) if p.status == "open"]
         seeker_inputs = load_seekers(session)
     engine.dispose()
-    return data.truth, posting_inputs, seeker_inputs, today
+    return posting_inputs, seeker_inputs, today
 
 
 def words(texts: list[str]) -> list[list[str]]:
@@ -81,8 +145,11 @@ def constrained(
     graduate: np.ndarray,
     capacity: np.ndarray,
     employer: np.ndarray,
+    *,
+    priced: bool = False,
 ) -> Lists:
-    """A baseline's scores, restricted to feasible pairs and allocated like JobBridge's."""
+    """A baseline's scores, restricted to feasible pairs and allocated under the same
+    limits as JobBridge's (the plain greedy unless ``priced``)."""
     masked = np.where(feasible, scores, -np.inf)
     keep = min(POOL, masked.shape[1])
     best = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
@@ -96,6 +163,7 @@ def constrained(
         graduate=graduate,
         capacity=capacity,
         employer=employer,
+        priced=priced,
     )
     return Lists(chosen.seeker, chosen.posting, chosen.score)
 
@@ -110,26 +178,28 @@ def evaluate(
     name: str,
     lists: Lists,
     *,
-    relevant: np.ndarray,
+    gains: np.ndarray,
     feasible: np.ndarray,
+    judged: np.ndarray,
     graduate: np.ndarray,
     openings: np.ndarray,
 ) -> list[object]:
-    n = relevant.shape[0]
+    """The row of the quality table for one method's lists."""
+    n = gains.shape[0]
     order = np.lexsort((-lists.score, lists.seeker))
     s, p = lists.seeker[order], lists.posting[order]
     starts = np.concatenate(([True], s[1:] != s[:-1])) if len(s) else np.zeros(0, bool)
     position = np.arange(len(s)) - np.maximum.accumulate(np.where(starts, np.arange(len(s)), 0))
-    gain = (relevant[s, p] & feasible[s, p]).astype(float)
+    worth = np.where(feasible, 2.0**gains - 1, 0.0)
+    gain = worth[s, p]
     dcg = np.bincount(s, weights=gain / np.log2(position + 2), minlength=n)
-    hits = np.bincount(s, weights=gain, minlength=n)
-    available = relevant.sum(axis=1)
-    ideal = np.array(
-        [sum(1 / np.log2(i + 2) for i in range(min(LIST_LENGTH, int(a)))) for a in available]
-    )
-    judged = available > 0
-    ndcg = (dcg[judged] / ideal[judged]).mean()
-    precision = (hits[judged] / LIST_LENGTH).mean()
+    hits = np.bincount(s, weights=(gain > 0).astype(float), minlength=n)
+    discount = 1 / np.log2(np.arange(LIST_LENGTH) + 2)
+    best = -np.sort(-worth, axis=1)[:, :LIST_LENGTH]
+    ideal = best @ discount[: best.shape[1]]
+    rated = judged & (ideal > 0)
+    ndcg = (dcg[rated] / ideal[rated]).mean()
+    precision = (hits[rated] / LIST_LENGTH).mean()
     violations = int((~feasible[s, p]).sum())
     given = np.bincount(s, minlength=n)
     feasible_count = feasible.sum(axis=1)
@@ -226,27 +296,36 @@ def allocation_table(found, ranker, seeker_set, capacity, free, ours):  # type: 
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seekers", type=int, default=5000)
-    parser.add_argument("--postings", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
-    settings = load_settings()
-    with tempfile.TemporaryDirectory() as folder:
-        truth, postings, seekers, today = load(args.seekers, args.postings, args.seed, Path(folder))
-    ranker = Ranker(postings, settings, today=today)
+HEADERS = [
+    "method",
+    "nDCG@5",
+    "P@5",
+    "violations",
+    "graduates ≥3 (of 3 feasible)",
+    "coverage",
+    "max exposure / opening",
+    "feasible postings shown to nobody",
+]
+
+
+def report(data: Set, settings: RankerSettings | None = None) -> tuple[str, dict[str, float]]:
+    """The two tables of one set, and the nDCG@5 of each method by name."""
+    settings = settings or load_settings()
+    postings, seekers = data.postings, data.seekers
+    ranker = Ranker(postings, settings, today=data.today)
     seeker_set = ranker.seeker_set(seekers)
     feasible = ranker.feasible_matrix(seeker_set)
-    target = np.array([truth[s.external_id] for s in seekers])
-    category = np.array([p.category for p in postings])
-    relevant = target[:, None] == category[None, :]
-    relevant &= feasible
     graduate = seeker_set.graduate
     openings = np.maximum(ranker.openings, 1)
     capacity = settings.exposure_per_opening * ranker.openings
     employer = ranker.employer
-    measure = dict(relevant=relevant, feasible=feasible, graduate=graduate, openings=openings)
+    measure = dict(
+        gains=data.gains,
+        feasible=feasible,
+        judged=data.judged,
+        graduate=graduate,
+        openings=openings,
+    )
     rows: list[list[object]] = []
 
     ranked = rank_with(ranker, seeker_set)
@@ -263,6 +342,16 @@ def main() -> None:
         )
     )
 
+    def baseline(name: str, scores: np.ndarray) -> None:
+        rows.append(evaluate(f"{name}, top-5", unconstrained(scores), **measure))
+        rows.append(
+            evaluate(
+                f"{name} + constraints, greedy capacity",
+                constrained(scores, feasible, graduate, capacity, employer),
+                **measure,
+            )
+        )
+
     posting_words = words([p.text for p in postings])
     seeker_words = words([s.text for s in seekers])
     import bm25s
@@ -272,41 +361,38 @@ def main() -> None:
     bm25 = np.zeros(feasible.shape, dtype=np.float32)
     docs, values = retriever.retrieve(seeker_words, k=min(POOL, len(postings)), show_progress=False)
     bm25[np.repeat(np.arange(len(seekers)), docs.shape[1]), docs.ravel()] = values.ravel()
-    rows.append(evaluate("BM25 (bm25s, jieba), top-5", unconstrained(bm25), **measure))
-    rows.append(
-        evaluate(
-            "BM25 + JobBridge constraints and capacity",
-            constrained(bm25, feasible, graduate, capacity, employer),
-            **measure,
-        )
-    )
+    baseline("BM25 (bm25s, jieba)", bm25)
 
     vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True)
     tfidf = (
         vectorizer.fit(posting_words).transform(seeker_words)
         @ vectorizer.transform(posting_words).T
     ).toarray()
-    rows.append(evaluate("TF-IDF cosine (jieba), top-5", unconstrained(tfidf), **measure))
-    rows.append(
-        evaluate(
-            "TF-IDF + JobBridge constraints and capacity",
-            constrained(tfidf, feasible, graduate, capacity, employer),
-            **measure,
-        )
-    )
+    baseline("TF-IDF cosine (jieba words)", tfidf)
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+    chars.fit([p.text for p in postings])
+    char_scores = (
+        chars.transform([s.text for s in seekers]) @ chars.transform([p.text for p in postings]).T
+    ).toarray()
+    baseline("TF-IDF cosine (char 1-3-grams)", char_scores)
 
-    # The ceiling: as many relevant recommendations as the limits allow, JobBridge's score
-    # breaking ties (relevant pairs are worth far more than any score).
-    pool_s, pool_p = np.nonzero(relevant)
+    # The ceilings: the true gains allocated greedily under the same limits, and as much
+    # gain as the limits allow (a linear program); JobBridge's score breaks ties.
+    truth = np.where(feasible, data.gains.astype(float), -np.inf)
+    truth_lists = constrained(
+        truth + 1e-3 * np.tanh(char_scores), feasible, graduate, capacity, employer
+    )
+    rows.append(evaluate("oracle: true gains, greedy capacity", truth_lists, **measure))
+    pool_s, pool_p = np.nonzero(feasible & (data.gains > 0))
     pool_s = np.concatenate([pool_s, found.seeker])
     pool_p = np.concatenate([pool_p, found.posting])
     pairs = np.unique(pool_s * feasible.shape[1] + pool_p)
     pool_s, pool_p = pairs // feasible.shape[1], pairs % feasible.shape[1]
-    worth = relevant[pool_s, pool_p] * 10.0 + scores_of(found, pool_s, pool_p)
+    worth = (2.0 ** data.gains[pool_s, pool_p] - 1) * 10.0 + scores_of(found, pool_s, pool_p)
     chosen = optimum(pool_s, pool_p, worth, len(seekers), capacity)
     rows.append(
         evaluate(
-            "oracle: most relevant the limits allow (LP)",
+            "oracle: most gain the limits allow (LP)",
             Lists(pool_s[chosen], pool_p[chosen], worth[chosen]),
             **measure,
         )
@@ -314,31 +400,14 @@ def main() -> None:
 
     allocation_rows = allocation_table(found, ranker, seeker_set, capacity, free, ours)
     kept = ours.score.sum() / free.score.sum()
-    print(
-        f"Ranking quality: {len(seekers):,} seekers × {len(postings):,} open postings "
-        f"(demo seed {args.seed}); exposure limit {settings.exposure_per_opening} × openings\n"
-    )
-    print(
-        table(
-            [
-                "method",
-                "nDCG@5",
-                "P@5",
-                "violations",
-                "graduates ≥3 (of 3 feasible)",
-                "coverage",
-                "max exposure / opening",
-                "feasible postings shown to nobody",
-            ],
-            rows,
-        )
-    )
-    print(
-        f"\nThe allocation keeps {kept:.1%} of the total score of JobBridge's unconstrained "
-        f"top-5 ({ours.score.sum():.0f} of {free.score.sum():.0f}).\n"
-    )
-    print(
-        table(
+    text = (
+        f"### {data.name}: {len(seekers):,} seekers ({int(data.judged.sum()):,} judged) × "
+        f"{len(postings):,} open postings; exposure limit {settings.exposure_per_opening} × "
+        "openings\n\n"
+        + table(HEADERS, rows)
+        + f"\n\nThe allocation keeps {kept:.1%} of the total score of JobBridge's unconstrained "
+        f"top-5 ({ours.score.sum():.0f} of {free.score.sum():.0f}).\n\n"
+        + table(
             [
                 "allocation of JobBridge's scores",
                 "total score",
@@ -351,6 +420,32 @@ def main() -> None:
             allocation_rows,
         )
     )
+    return text, {str(row[0]): float(str(row[1])) for row in rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=("demo", "independent", "both"), default="both")
+    parser.add_argument("--seekers", type=int, default=5000)
+    parser.add_argument("--postings", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        sets = []
+        if args.set in ("independent", "both"):
+            sets.append(load_independent(Path(folder)))
+        if args.set in ("demo", "both"):
+            sets.append(load_demo(args.seekers, args.postings, args.seed, Path(folder)))
+    for data in sets:
+        text, ndcg = report(data)
+        print(text)
+        ours = ndcg["JobBridge (constraints, capacity)"]
+        base = ndcg["TF-IDF cosine (char 1-3-grams) + constraints, greedy capacity"]
+        ceiling = ndcg["oracle: true gains, greedy capacity"]
+        print(
+            f"\nJobBridge {ours:.3f}: {ours - base:+.3f} against char TF-IDF + constraints "
+            f"({base:.3f}), {ours / ceiling:.1%} of the greedy oracle ({ceiling:.3f})\n"
+        )
 
 
 if __name__ == "__main__":
