@@ -34,7 +34,7 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     scheduler = None
     if with_scheduler:
         command = [sys.executable, "-c", "from matcher.cli import main; main()", "scheduler"]
-        scheduler = subprocess.Popen(command)
+        scheduler = subprocess.Popen(command, preexec_fn=_dies_with_parent)
         click.echo(f"scheduler started (process {scheduler.pid})")
     click.echo(f"JobBridge is serving on http://{host}:{port}/ (Ctrl+C stops it)")
     try:
@@ -50,6 +50,18 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool) -> None:
         if scheduler is not None:
             scheduler.terminate()
             scheduler.wait(60)
+
+
+def _dies_with_parent() -> None:
+    """In the child before it runs: on Linux, ask the kernel to send it SIGTERM when its
+    parent dies, so that a killed server never leaves its scheduler running (re-parented
+    to pid 1, it would make a second ``make run`` start a second scheduler)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 @click.command("refresh")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -300,3 +301,47 @@ def test_twenty_threads_edit_and_import_while_a_refresh_runs(engine, vault, tmp_
         )
     assert seeker is not None and seeker.version == shared_version + 1  # no lost update
     assert refreshes[-1] == "succeeded"
+
+
+def test_a_killed_server_takes_its_scheduler_with_it(tmp_path):
+    """``serve --with-scheduler`` killed outright (kill -9, no chance to stop its child):
+    the scheduler dies too, rather than run on under pid 1 beside the next one."""
+    url = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
+    env = environment(url, tmp_path)
+    assert subprocess.run([*JOBBRIDGE, "init-db"], env=env, capture_output=True).returncode == 0
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [*JOBBRIDGE, "serve", "--with-scheduler", "--port", str(port)],
+        env=env | {"PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert "scheduler started (process" in line, line
+        child = int(line.split("process ")[1].rstrip(")\n"))
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            # a dead child stays a zombie until reaped: its parent is gone, pid 1 reaps it
+            if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the scheduler outlived the server that started it")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+        if server.stdout is not None:
+            server.stdout.close()
