@@ -173,7 +173,7 @@ def fair_view(
     )
     gap_count = _count(session, gap_scope)
     gaps = [
-        GapSeeker(seeker_id, name, area_code, preference)
+        GapSeeker(seeker_id, name, area_code, shown_preference(preference, viewer))
         for seeker_id, name, area_code, preference in session.execute(
             select(
                 col(Jobseeker.id),
@@ -351,7 +351,7 @@ def invite_list(
             seeker_id=row.id,
             name=row.name,
             area_code=row.area_code,
-            contact_preference=row.contact_preference,
+            contact_preference=shown_preference(row.contact_preference, viewer),
             fits=row.fits,
             score=row.score,
             postings=[(pid, *titles[pid]) for pid in row.top_postings if pid in titles],
@@ -413,6 +413,16 @@ def mark(
         object_id=f"{campaign_id}/{seeker_id}",
         detail={"status": status or None},
     )
+
+
+def shown_preference(preference: str, viewer: Viewer) -> str:
+    """The contact preference as ``viewer`` may see it: one that tells of a disability
+    (a sign-language video call) reads "through the case worker" for those who do not see
+    health data, as fair organizers do not."""
+    if viewer.sees_health_data or preference not in code_list("contact_preferences"):
+        return preference
+    code = code_list("contact_preferences").get(preference)
+    return "case_worker" if code.extra.get("reveals_disability") else preference
 
 
 _EXPORT_HEADERS = {

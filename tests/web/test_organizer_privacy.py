@@ -44,6 +44,7 @@ SENTINELS = {
     "phone_masked": "SENTINEL-PHONE-5530",
 }
 NOTE = "SENTINEL-HEALTH-NOTE-癫痫病史"
+REVEALING = ("手语视频", "Sign-language video")
 # A seeker whose disability types and grade are the only ones of their kind in the text.
 LABELS = ("残疾等级", "残疾人证号", "身份证号", "Disability grade", "Certificate number")
 
@@ -94,7 +95,7 @@ def plant_sentinel(database_url: str) -> tuple[int, int, int]:
         session.execute(
             update(table_of(Jobseeker))
             .where(table_of(Jobseeker).c.id == seeker)
-            .values(**SENTINELS)
+            .values(**SENTINELS, contact_preference="sign_language_video")
         )
         session.add(
             ServiceRecord(seeker_id=seeker, kind="follow_up", served_on=clock.today(), notes=NOTE)
@@ -192,7 +193,8 @@ def test_no_organizer_page_or_export_carries_health_or_identity_data(app, demo_d
                 assert response.status_code in (302, 404), (url, response.status_code)
                 continue
             text = readable(response)
-            found = [s for s in (*SENTINELS.values(), NOTE) if s in text]
+            # a sign-language video call, as a contact preference, tells of a disability
+            found = [s for s in (*SENTINELS.values(), NOTE, *REVEALING) if s in text]
             assert found == [], (url, lang, found)
             if url.endswith("/invites") or "invites/export" in url:
                 assert not [label for label in LABELS if label in text], url
