@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from matcher.core import clock
-from matcher.core.db import read_session, write_session
+from matcher.core.db import write_session
+from matcher.core.locks import transaction_lock
 from matcher.core.models import Jobseeker, LoginAttempt, User
 from matcher.people.passwords import hash_password, needs_rehash, verify_password
 
@@ -58,10 +59,15 @@ def _keys(username: str, address: str) -> list[str]:
 def sign_in(
     engine: Engine, *, username: str, password: str, address: str, now: datetime | None = None
 ) -> SignIn:
-    """Check a sign-in; failures count toward the account's and the address's limits."""
+    """Check a sign-in; failures count toward the account's and the address's limits.
+
+    The attempt is counted and recorded in one serialised transaction before the password
+    is checked, so that concurrent attempts cannot all pass the limit before the first of
+    them is recorded; a successful sign-in then takes its records back."""
     now = now or clock.utcnow()
     keys = _keys(username, address)
-    with read_session(engine) as session:
+    with write_session(engine) as session:
+        transaction_lock(session, *keys)
         recent = session.execute(
             select(col(LoginAttempt.key), func.count())
             .where(col(LoginAttempt.key).in_(keys), col(LoginAttempt.at) > now - FAILURE_WINDOW)
@@ -70,15 +76,19 @@ def sign_in(
         limits = {keys[0]: FAILURE_LIMIT, keys[1]: ADDRESS_FAILURE_LIMIT}
         if any(count >= limits[key] for key, count in recent):
             raise TooManyAttempts
+        attempts = [LoginAttempt(key=key, at=now) for key in keys]
+        session.add_all(attempts)
+        session.flush()
+        recorded = [attempt.id for attempt in attempts]
         user = session.execute(
             select(User).where(col(User.username) == username.strip())
         ).scalar_one_or_none()
+        if user is not None:
+            session.expunge(user)  # read after the commit
     stored = user.password_hash if user is not None and user.active else None
     matched = verify_password(stored, password)  # a hash checked whoever the user is
     if user is None or not matched:
-        with write_session(engine) as session:
-            session.add_all(LoginAttempt(key=key, at=now) for key in keys)
-        raise SignInRefused
+        raise SignInRefused  # the attempt stays recorded
     assert user.id is not None
     with write_session(engine) as session:
         values: dict[str, object] = {"last_login_at": now}
@@ -86,6 +96,7 @@ def sign_in(
             values["password_hash"] = hash_password(password)
         session.execute(update(User).where(col(User.id) == user.id).values(**values))
         session.execute(delete(LoginAttempt).where(col(LoginAttempt.key) == keys[0]))
+        session.execute(delete(LoginAttempt).where(col(LoginAttempt.id).in_(recorded)))
         seeker_id = session.execute(
             select(col(Jobseeker.id)).where(col(Jobseeker.user_id) == user.id)
         ).scalar()

@@ -414,3 +414,29 @@ def test_the_graduate_sees_reasons_and_a_declined_posting_is_not_recommended_aga
         )
     engine.dispose()
     assert declined.posting_id not in active
+
+
+@pytest.mark.parametrize("instances", [1, 2])
+def test_concurrent_wrong_passwords_cannot_race_past_the_limit(
+    monkeypatch, demo_database_url, instances
+):
+    """Twenty wrong passwords at once for one account, on one or two app instances: at most
+    ten are checked, the rest refused with 429 (each attempt is counted before the check)."""
+    from tests.helpers import run_together
+
+    apps = [make_app(monkeypatch, demo_database_url) for _ in range(instances)]
+    name = f"racer-{instances}"
+    clients = []
+    for k in range(20):
+        client = Client(apps[k % instances], address=f"10.6.{instances}.{k}")
+        client.get("/login")
+        clients.append(client)
+    answers: list[int] = []
+
+    def attempt(client: Client) -> None:
+        answers.append(client.post("/login", {"username": name, "password": "wrong"}).status_code)
+
+    assert run_together(*(lambda c=c: attempt(c) for c in clients)) == []
+    assert sorted(set(answers)) == [401, 429] and answers.count(401) == 10, answers
+    for app in apps:
+        app.extensions["jobbridge.engine"].dispose()
