@@ -298,3 +298,28 @@ def test_state_changes_need_csrf_and_post(app, ids):
     assert worker.http.get(f"/seekers/{ids.mine}/records").status_code == 405
     assert worker.http.get("/logout").status_code == 405
     assert Client(app).http.post("/login", data={"username": "admin"}).status_code == 400
+
+
+def test_refusals_on_the_fair_routes_are_audited(app, demo_database_url):
+    """A missing fair, posting or invitee answers 404 through the one refusal path, which
+    writes the audit row (issue 13, L3)."""
+    admin = signed_in(app, "admin")
+    missing = 987654
+    answers = [
+        admin.post(f"/campaigns/{missing}/fair/postings", {"posting": "1"}),
+        admin.post(f"/campaigns/{missing}/fair/postings/{missing}/remove", {}),
+        admin.get(f"/campaigns/{missing}/invites/export"),
+        admin.post(f"/campaigns/{missing}/invites/{missing}", {"status": "invited"}),
+    ]
+    assert [a.status_code for a in answers] == [404] * 4
+    engine = make_engine(demo_database_url)
+    with Session(engine) as session:
+        refused = session.execute(
+            select(col(AuditLog.object_type), col(AuditLog.object_id)).where(
+                col(AuditLog.action) == "refuse",
+                col(AuditLog.actor) == "admin",
+                col(AuditLog.object_id) == str(missing),
+            )
+        ).all()
+    engine.dispose()
+    assert len(refused) == 4, refused

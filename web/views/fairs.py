@@ -63,7 +63,7 @@ def add(campaign_id: int) -> Response:
             ),
         )
     except listing.NotFound:
-        abort(404)
+        return not_found("campaign", campaign_id)
     if added:
         flash(_("%(count)s postings added. The fit figures are being worked out.", count=added))
     else:
@@ -83,9 +83,9 @@ def remove(campaign_id: int, posting_id: int) -> Response:
             ),
         )
     except listing.NotFound:
-        abort(404)
+        return not_found("campaign", campaign_id)
     if not removed:
-        abort(404)
+        return not_found("posting", posting_id)
     flash(_("The posting was taken off the fair."))
     return redirect(url_for("fairs.show", campaign_id=campaign_id))
 
@@ -130,7 +130,7 @@ def export(campaign_id: int) -> Response:
                 session, viewer=me, campaign_id=campaign_id, limit=None
             )
         except listing.NotFound:
-            abort(404)
+            return not_found("campaign", campaign_id)
     out = io.BytesIO()
     count = listing.export_invites(rows, fmt=fmt, lang=lang(), out=out)
     with write_session(engine()) as session:
@@ -158,7 +158,7 @@ def mark(campaign_id: int, seeker_id: int) -> Response:
             ),
         )
     except listing.NotFound:
-        abort(404)
+        return not_found("seeker", seeker_id)
     except ValueError:
         abort(400)
     flash(_("The invitation was marked."), "invites")
