@@ -5,8 +5,10 @@ An upload is stored under a random token (``<token>.xlsx`` or ``.csv``, beside a
 of the instance directory. The import is confirmed by token: only by the person who
 uploaded it, for the campaign it was uploaded to, while the file is still there with the
 same sha256. While it is imported the file is moved aside, so that a second confirmation
-(a double click, another tab) finds nothing to import. Uploads older than a day (by the
-service's clock) are removed whenever a new one arrives.
+(a double click, another tab) finds nothing to import; a note beside it names the process
+that claimed it, so that a file whose claimant died (a crash mid-confirm) is put back the
+next time the upload is read. Uploads older than a day (by the service's clock) are
+removed whenever a new one arrives.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import os
 import re
 import secrets
+import socket
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -44,6 +48,9 @@ MAX_AGE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _STORED = re.compile(r"[0-9a-f]{32}(\.claimed)?\.(xlsx|csv|json)")
 _CHUNK = 1 << 20
+# A claim older than this is stale whoever holds it: no import reads a file for so long
+# (the reader's own time budget is far shorter).
+CLAIM_SECONDS = 15 * 60
 
 
 class UploadGone(LookupError):
@@ -142,7 +149,7 @@ def find(directory: Path, token: str, *, campaign_id: int, user_id: int) -> Uplo
             raise UploadGone(token)
         if meta["suffix"] not in SUFFIXES:
             raise UploadGone(token)
-        return Upload(
+        upload = Upload(
             token=token,
             path=directory / f"{token}{meta['suffix']}",
             kind=str(meta["kind"]),
@@ -157,6 +164,44 @@ def find(directory: Path, token: str, *, campaign_id: int, user_id: int) -> Uplo
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UploadGone(token) from error
+    if upload.imported_at is None:
+        _recover(upload)
+    return upload
+
+
+def _claim_note(upload: Upload) -> Path:
+    return upload.path.with_name(f"{upload.token}.claimed.json")
+
+
+def _recover(upload: Upload) -> None:
+    """Put a claimed file back when its claimant is gone: a process of this host that no
+    longer runs, a claim without its note, or one older than CLAIM_SECONDS."""
+    claimed = _claimed(upload)
+    if upload.path.exists() or not claimed.exists():
+        return
+    try:
+        note = json.loads(_claim_note(upload).read_text(encoding="utf-8"))
+        here = note["host"] == socket.gethostname()
+        alive = here and _running(int(note["pid"]))
+        stale = time.time() - float(note["at"]) > CLAIM_SECONDS
+    except (OSError, ValueError, KeyError, TypeError):
+        alive, stale = False, True
+    if stale or (here and not alive):
+        try:
+            os.rename(claimed, upload.path)
+        except FileNotFoundError:
+            return  # its claimant finished meanwhile
+        _claim_note(upload).unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _sha256(path: Path) -> str:
@@ -180,7 +225,12 @@ def check(upload: Upload) -> None:
 
 
 def _forget(upload: Upload) -> None:
-    for path in (upload.path, _claimed(upload), _meta_path(upload.path.parent, upload.token)):
+    for path in (
+        upload.path,
+        _claimed(upload),
+        _claim_note(upload),
+        _meta_path(upload.path.parent, upload.token),
+    ):
         path.unlink(missing_ok=True)
 
 
@@ -196,20 +246,25 @@ def import_held(upload: Upload, run: Callable[[Path], ImportReport]) -> ImportRe
         os.rename(upload.path, claimed)  # atomic: of two confirmations, one gets the file
     except FileNotFoundError as error:
         raise UploadGone(upload.token) from error
-    if _sha256(claimed) != upload.sha256:
-        _forget(upload)
-        raise UploadChanged(upload.token)
+    note = {"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()}
+    _claim_note(upload).write_text(json.dumps(note), encoding="utf-8")
     try:
-        report = run(claimed)
-    except BaseException:
-        os.replace(claimed, upload.path)
-        raise
-    if report.written:
-        claimed.unlink()
-        _write_meta(replace(upload, imported_at=clock.utcnow()))
-    else:
-        os.replace(claimed, upload.path)
-    return report
+        if _sha256(claimed) != upload.sha256:
+            _forget(upload)
+            raise UploadChanged(upload.token)
+        try:
+            report = run(claimed)
+        except BaseException:
+            os.replace(claimed, upload.path)
+            raise
+        if report.written:
+            claimed.unlink()
+            _write_meta(replace(upload, imported_at=clock.utcnow()))
+        else:
+            os.replace(claimed, upload.path)
+        return report
+    finally:
+        _claim_note(upload).unlink(missing_ok=True)
 
 
 def sweep(directory: Path) -> int:

@@ -223,6 +223,45 @@ def test_a_preview_shows_outcomes_duplicates_and_findings(engine, vault, tmp_pat
 # --- held uploads ------------------------------------------------------------------------
 
 
+def test_an_upload_stranded_by_a_crash_mid_confirm_comes_back(tmp_path):
+    """A confirm that died holding the file (kill -9 mid-import) leaves it claimed: the next
+    read puts it back, unless its claimant still runs."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    folder = tmp_path / "uploads"
+    source = write_csv(tmp_path / "p.csv", [posting_row(1)])
+    with source.open("rb") as stream:
+        held = uploads.store(
+            folder, source=stream, file_name="p.csv", kind="postings", campaign_id=7, user_id=3
+        )
+    claimed = held.path.with_name(f"{held.token}.claimed{held.path.suffix}")
+    note = held.path.with_name(f"{held.token}.claimed.json")
+
+    def strand(pid: int) -> None:  # as import_held leaves it while it runs
+        os.rename(held.path, claimed)
+        note.write_text(json.dumps({"host": socket.gethostname(), "pid": pid, "at": 1e12}))
+
+    strand(os.getpid())  # a live claimant: an import under way
+    uploads.find(folder, held.token, campaign_id=7, user_id=3)
+    assert claimed.exists() and not held.path.exists()
+    os.rename(claimed, held.path)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    strand(int(gone.stdout))  # a claimant that died
+    found = uploads.find(folder, held.token, campaign_id=7, user_id=3)
+    assert found.path.read_bytes() == source.read_bytes() and not claimed.exists()
+    assert not note.exists()
+    uploads.check(found)  # the same file, ready to confirm again
+
+
 def test_uploads_are_held_by_token_checked_and_swept(tmp_path, frozen_clock):
     folder = tmp_path / "uploads"
     source = write_csv(tmp_path / "p.csv", [posting_row(1)])
