@@ -37,6 +37,10 @@ class Settings:
     data_key: bytes
     # Proxies in front of the web app trusted to set X-Forwarded-For (0: none).
     proxy_hops: int = 0
+    # Where uploads wait between their preview and their import (JOBBRIDGE_UPLOADS_DIR).
+    uploads_dir: Path | None = None
+    # How many megabytes of waiting uploads one person may have (JOBBRIDGE_UPLOAD_QUOTA_MB).
+    upload_quota_mb: int = 100
 
     @property
     def production(self) -> bool:
@@ -78,6 +82,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         data_key=data_key,
         proxy_hops=_int(env, "JOBBRIDGE_PROXY_HOPS", 0),
+        uploads_dir=Path(env.get("JOBBRIDGE_UPLOADS_DIR") or instance_dir / "uploads").resolve(),
+        upload_quota_mb=_int(env, "JOBBRIDGE_UPLOAD_QUOTA_MB", 100),
     )
 
 

@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import socket
-import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,7 +35,9 @@ __all__ = [
     "Upload",
     "UploadChanged",
     "UploadGone",
+    "UploadQuota",
     "check",
+    "discard",
     "find",
     "import_held",
     "store",
@@ -55,6 +56,10 @@ CLAIM_SECONDS = 15 * 60
 
 class UploadGone(LookupError):
     """No such upload for this person and campaign: never made, expired, or tampered with."""
+
+
+class UploadQuota(ValueError):
+    """The person's waiting uploads would take more room than their quota."""
 
 
 class UploadChanged(ValueError):
@@ -89,8 +94,11 @@ def store(
     kind: str,
     campaign_id: int,
     user_id: int,
+    quota_bytes: int | None = None,
 ) -> Upload:
-    """Keep an uploaded file (after removing the expired ones) and return its record."""
+    """Keep an uploaded file (after removing the expired ones) and return its record.
+    UploadQuota if the person's waiting uploads and this one would pass ``quota_bytes``
+    (nothing is kept then)."""
     suffix = Path(_clean_name(file_name)).suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"uploads are {' or '.join(SUFFIXES)} files, not {suffix or 'this'}")
@@ -115,7 +123,32 @@ def store(
             out.write(chunk)
     upload = replace(upload, sha256=digest.hexdigest())
     _write_meta(upload)
+    if quota_bytes is not None and _waiting_bytes(directory, user_id) > quota_bytes:
+        _forget(upload)
+        raise UploadQuota(f"{quota_bytes // 2**20} MB")
     return upload
+
+
+def _waiting_bytes(directory: Path, user_id: int) -> int:
+    """The size of the files one person has waiting (not yet imported)."""
+    total = 0
+    for meta_path in directory.glob("*.json"):
+        if not _TOKEN.fullmatch(meta_path.stem):
+            continue
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta["user_id"] == user_id and not meta.get("imported_at"):
+                stored = directory / f"{meta_path.stem}{meta['suffix']}"
+                claimed = directory / f"{meta_path.stem}.claimed{meta['suffix']}"
+                total += sum(p.stat().st_size for p in (stored, claimed) if p.exists())
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return total
+
+
+def discard(upload: Upload) -> None:
+    """Remove an upload that cannot be imported (its file was refused)."""
+    _forget(upload)
 
 
 def _meta_path(directory: Path, token: str) -> Path:
@@ -183,7 +216,7 @@ def _recover(upload: Upload) -> None:
         note = json.loads(_claim_note(upload).read_text(encoding="utf-8"))
         here = note["host"] == socket.gethostname()
         alive = here and _running(int(note["pid"]))
-        stale = time.time() - float(note["at"]) > CLAIM_SECONDS
+        stale = clock.utcnow().timestamp() - float(note["at"]) > CLAIM_SECONDS
     except (OSError, ValueError, KeyError, TypeError):
         alive, stale = False, True
     if stale or (here and not alive):
@@ -246,7 +279,7 @@ def import_held(upload: Upload, run: Callable[[Path], ImportReport]) -> ImportRe
         os.rename(upload.path, claimed)  # atomic: of two confirmations, one gets the file
     except FileNotFoundError as error:
         raise UploadGone(upload.token) from error
-    note = {"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()}
+    note = {"host": socket.gethostname(), "pid": os.getpid(), "at": clock.utcnow().timestamp()}
     _claim_note(upload).write_text(json.dumps(note), encoding="utf-8")
     try:
         if _sha256(claimed) != upload.sha256:

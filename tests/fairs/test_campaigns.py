@@ -576,6 +576,44 @@ def test_the_valid_rows_alone_import_when_chosen_and_the_rejected_come_back(app,
     assert count(app, Posting) == postings + 4
 
 
+def test_uploads_have_a_folder_of_their_own_a_quota_and_refused_files_go(
+    monkeypatch, demo_database_url, tmp_path
+):
+    folder = tmp_path / "waiting"
+    monkeypatch.setenv("JOBBRIDGE_UPLOADS_DIR", str(folder))
+    monkeypatch.setenv("JOBBRIDGE_UPLOAD_QUOTA_MB", "1")
+    app = make_app(monkeypatch, demo_database_url)
+    organizer = english(signed_in(app, "organizer"))
+    campaign_id = new_campaign(organizer, "配额测试专场")
+    # files under 500 KB each, which the test client sends from memory
+    big = write_csv(
+        tmp_path / "big.csv", [posting_row(n, 岗位职责="很长的职责" * 50) for n in range(420)]
+    )
+    assert 2**20 / 3 < big.stat().st_size < 500_000
+    upload(organizer, campaign_id, big)
+    upload(organizer, campaign_id, big)
+    assert len(list(folder.glob("*.csv"))) == 2  # kept in the configured folder
+    organizer.get(f"/campaigns/{campaign_id}/upload")
+    with big.open("rb") as stream:
+        refused = organizer.post(
+            f"/campaigns/{campaign_id}/upload",
+            {"kind": "postings", "file": (stream, big.name)},
+            content_type="multipart/form-data",
+        )
+    assert refused.status_code == 400 and "more than 1 MB" in refused.get_data(as_text=True)
+    assert len(list(folder.glob("*.csv"))) == 2  # the third one was not kept
+    # a file the reader refuses outright is removed once its preview has said why
+    for path in folder.iterdir():
+        path.unlink()
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a workbook")
+    preview_url = upload(organizer, campaign_id, damaged)
+    page = organizer.get(preview_url)
+    assert "The file cannot be imported yet" in page.get_data(as_text=True)
+    assert list(folder.iterdir()) == []
+    app.extensions["jobbridge.engine"].dispose()
+
+
 def test_a_missing_tampered_or_changed_upload_is_refused(app, tmp_path):
     organizer = english(signed_in(app, "organizer"))
     campaign_id = new_campaign(organizer, "篡改测试专场")

@@ -207,7 +207,8 @@ def _detached_campaign(campaign_id: int) -> Campaign:
 
 
 def _uploads_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+    folder: Path = current_app.config["JOBBRIDGE_SETTINGS"].uploads_dir
+    return folder or Path(current_app.instance_path) / "uploads"
 
 
 def _upload_page(
@@ -242,14 +243,24 @@ def upload(campaign_id: int) -> Response | tuple[str, int]:
         )
     if problems or sent is None:
         return _upload_page(campaign, problems=problems, kind=kind)
-    held = uploads.store(
-        _uploads_dir(),
-        source=sent.stream,
-        file_name=sent.filename or "",
-        kind=kind,
-        campaign_id=campaign_id,
-        user_id=viewer().id,
-    )
+    quota = current_app.config["JOBBRIDGE_SETTINGS"].upload_quota_mb
+    try:
+        held = uploads.store(
+            _uploads_dir(),
+            source=sent.stream,
+            file_name=sent.filename or "",
+            kind=kind,
+            campaign_id=campaign_id,
+            user_id=viewer().id,
+            quota_bytes=quota * 2**20,
+        )
+    except uploads.UploadQuota:
+        problems["file"] = _(
+            "Your uploads waiting to be imported would take more than %(quota)s MB. Import "
+            "or leave them (they are removed after a day), then upload this file again.",
+            quota=quota,
+        )
+        return _upload_page(campaign, problems=problems, kind=kind)
     return redirect(url_for("campaigns.preview", campaign_id=campaign_id, token=held.token), 303)
 
 
@@ -320,7 +331,10 @@ def preview(campaign_id: int, token: str) -> Response | tuple[str, int]:
     held = _held(campaign_id, token)
     if isinstance(held, Response):
         return held
-    return _preview_page(campaign, held, _run(held, campaign, held.path, dry_run=True))
+    report = _run(held, campaign, held.path, dry_run=True)
+    if report.file_errors:  # the file itself was refused: nothing in it can be imported
+        uploads.discard(held)
+    return _preview_page(campaign, held, report)
 
 
 @bp.post("/<int:campaign_id>/upload/<token>")
