@@ -1,17 +1,24 @@
-"""The ranker's settings and score weights, kept in one place: models/ranker_weights.json.
+"""The ranker's settings and score weights, kept in one place: models/.
 
-Each score part is in [0, 1] and the weights sum to 1, so a score is in [0, 1] too. The
-file is written by hand; its card is models/README.md.
+Each score part is in [0, 1] and the weights sum to 1, so a score is in [0, 1] too.
+``ranker_weights.json`` holds the hand-set weights and every other setting;
+``ranker_weights_fitted.json``, when present, holds weights fitted on data
+(``python -m bench.fit_weights --write``), which are used instead. A fitted file that
+does not hold sound weights is passed over for the hand-set ones, with a warning. The
+card of both is models/README.md.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PARTS", "RankerSettings", "load_settings", "models_dir"]
+__all__ = ["FITTED", "HAND_SET", "PARTS", "RankerSettings", "load_settings", "models_dir"]
+
+log = logging.getLogger(__name__)
 
 # The score parts, in the order they are stored and shown.
 PARTS = (
@@ -50,8 +57,26 @@ class RankerSettings:
         return [self.weights[part] for part in PARTS]
 
 
+HAND_SET = "ranker_weights.json"
+FITTED = "ranker_weights_fitted.json"
+
+
 def load_settings(path: Path | None = None) -> RankerSettings:
-    raw = json.loads((path or models_dir() / "ranker_weights.json").read_text(encoding="utf-8"))
+    """The settings of ``path``; by default the fitted weights if there are sound ones,
+    else the hand-set weights."""
+    if path is not None:
+        return _read(path)
+    fitted = models_dir() / FITTED
+    if fitted.is_file():
+        try:
+            return _read(fitted)
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("%s is not usable (%s): the hand-set weights are used", fitted, error)
+    return _read(models_dir() / HAND_SET)
+
+
+def _read(path: Path) -> RankerSettings:
+    raw = json.loads(path.read_text(encoding="utf-8"))
     weights = {part: float(raw["weights"][part]) for part in PARTS}
     total = sum(weights.values())
     if abs(total - 1.0) > 1e-6 or min(weights.values()) < 0:
