@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 import yaml
@@ -242,7 +242,14 @@ def screen(*texts: str) -> list[Flag]:
     """Flags and notes for the texts of one posting (e.g. title, description, requirements).
 
     Sorted by field and position. A posting is flagged when any result has severity "flag".
+    The last texts screened are remembered: an import screens each posting, and its preview
+    shows the same postings' findings again.
     """
+    return list(_screened(texts))
+
+
+@lru_cache(maxsize=50_000)
+def _screened(texts: tuple[str, ...]) -> tuple[Flag, ...]:
     # The rules run once over all fields joined by line breaks, which no match crosses.
     pieces: list[str] = []
     where: list[tuple[int, int]] = []  # (field, offset in that field) of each character
@@ -286,7 +293,7 @@ def screen(*texts: str) -> list[Flag]:
                 )
             )
     found.sort(key=lambda flag: (flag.field, flag.start, flag.rule))
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True)
