@@ -29,6 +29,7 @@ import argparse
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -271,9 +272,8 @@ def main() -> None:
     text = "\n\n".join("\n".join(section) for section in sections) + "\n"
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "posting_inference.md").write_text(
-        f"# Posting inference (python -m bench.posting_inference)\n\n{text}", encoding="utf-8"
-    )
+    heading = f"# Posting inference (python -m bench.posting_inference)\n\nMeasured {date.today()}."
+    (RESULTS / "posting_inference.md").write_text(f"{heading}\n\n{text}", encoding="utf-8")
 
 
 if __name__ == "__main__":

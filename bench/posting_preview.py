@@ -14,8 +14,9 @@ A preview is what the web upload does before its confirm step
 (``web/views/campaigns.py``): ``import_file(..., dry_run=True)`` into a database with the
 schema and nothing else, then ``matcher.fairs.campaigns.preview(report)`` for the page's
 rows (their screening findings). Each timed run is a fresh process, so the category model
-is fitted inside it, as in a server's first preview; the breakdown (cProfile, one more run
-per file) shows that fit apart.
+is fitted inside it, as in a server's first preview; its wall time and its CPU time are
+reported (the CPU time says more on a shared machine); the breakdown (cProfile, one more
+run per file) shows that fit apart.
 
 Beside it, reading the workbook alone (fresh processes too): the reader
 (``matcher.intake.reader.read_table``, which gives a plain workbook to calamine after its
@@ -37,6 +38,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -318,9 +320,8 @@ def main() -> None:
     text = "\n".join(sections) + "\n"
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "posting_preview.md").write_text(
-        f"# Posting preview (python -m bench.posting_preview)\n\n{text}", encoding="utf-8"
-    )
+    heading = f"# Posting preview (python -m bench.posting_preview)\n\nMeasured {date.today()}."
+    (RESULTS / "posting_preview.md").write_text(f"{heading}\n\n{text}", encoding="utf-8")
 
 
 if __name__ == "__main__":
