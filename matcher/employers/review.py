@@ -44,7 +44,7 @@ from matcher.people.access import Viewer
 from matcher.reference.categories import UNSURE_CATEGORY
 from matcher.reference.occupations import occupations
 from matcher.reference.profiles import dimension_keys
-from matcher.reference.screening import HOLD_REASON, Finding, findings, holding_rules
+from matcher.reference.screening import HOLD_REASON, Finding, findings, holds
 
 __all__ = [
     "HOW",
@@ -577,7 +577,7 @@ def _edited_text(
     still = [
         f
         for f in findings(posting.title, edited["description"], edited["requirements"])
-        if f.is_flag and f.flag.rule in holding_rules()
+        if holds(f.flag)
     ]
     for finding in still:
         phrase = finding.flag.phrase

@@ -55,7 +55,7 @@ from matcher.intake.store import (
 from matcher.intake.twins import Twins
 from matcher.people.identifiers import Vault
 from matcher.reference.categories import UNSURE_CATEGORY, category_model
-from matcher.reference.screening import HOLD_REASON, holding_rules, screen
+from matcher.reference.screening import HOLD_REASON, holds, screen
 
 __all__ = ["Duplicate", "ImportReport", "RowOutcome", "import_file"]
 
@@ -267,8 +267,11 @@ def review_postings(records: list[tuple[int, PostingRecord]], report: ImportRepo
             )
     for number, record in records:
         holding = sorted(
-            {f.rule for f in screen(record.title, record.description, record.requirements)}
-            & holding_rules()
+            {
+                f.rule
+                for f in screen(record.title, record.description, record.requirements)
+                if holds(f)
+            }
         )
         if holding:
             record.review_reasons.extend(f"{HOLD_REASON}{rule}" for rule in holding)

@@ -35,6 +35,7 @@ __all__ = [
     "Rule",
     "findings",
     "holding_rules",
+    "holds",
     "normalise",
     "rules",
     "screen",
@@ -218,6 +219,12 @@ def _rule(raw: dict[str, Any], macros: dict[str, str], documents: dict[str, Any]
 def holding_rules() -> frozenset[str]:
     """The keys of the rules whose flags hold a posting for review."""
     return frozenset(rule.key for rule in rules() if rule.holds)
+
+
+def holds(flag: Flag) -> bool:
+    """Whether a screening result holds its posting for review: a flag (not a note, which
+    a job reason makes of it) of a holding rule."""
+    return flag.severity == "flag" and flag.rule in holding_rules()
 
 
 @cache

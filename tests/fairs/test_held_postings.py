@@ -132,3 +132,17 @@ def test_a_job_reason_that_stands_survives_a_change_elsewhere(engine, vault, imp
     with read_session(engine) as session:
         posting = session.get(Posting, held)
         assert posting is not None and posting.review == "held"
+
+
+def test_a_clause_a_job_reason_turns_into_a_note_does_not_hold(engine, vault, tmp_path):
+    """视力良好 in an inspection job is a note to check, not a flag: the posting imports
+    unheld, while the same clause in an office job holds it."""
+    rows = [
+        posting_row(951, 岗位名称="外观质检员", 任职要求="视力良好，负责外观检验。"),
+        posting_row(952, 岗位名称="行政文员", 任职要求="视力良好，熟练使用办公软件。"),
+    ]
+    report = import_file(engine, vault, kind="postings", path=write_csv(tmp_path / "v.csv", rows))
+    assert report.written
+    with read_session(engine) as session:
+        review = dict(session.execute(select(col(Posting.external_id), col(Posting.review))).all())
+    assert review["T-P0951"] != "held" and review["T-P0952"] == "held"

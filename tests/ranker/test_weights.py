@@ -8,9 +8,7 @@ import shutil
 from matcher.ranker.weights import FITTED, HAND_SET, load_settings, models_dir
 
 
-def test_fitted_weights_are_used_when_sound_and_the_hand_set_ones_otherwise(
-    tmp_path, monkeypatch
-):
+def test_fitted_weights_are_used_when_sound_and_the_hand_set_ones_otherwise(tmp_path, monkeypatch):
     shutil.copy(models_dir() / HAND_SET, tmp_path / HAND_SET)
     monkeypatch.setenv("JOBBRIDGE_MODELS_DIR", str(tmp_path))
     assert load_settings().source == "hand-set"  # no fitted file
